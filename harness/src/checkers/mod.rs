@@ -1,0 +1,43 @@
+//! Checkers: one invariant per file, each reading only the history.
+//!
+//! A checker returns its violations as sentences naming the time and nodes involved; an empty
+//! list means the invariant held. Every checker has a test that feeds it a broken history.
+
+mod every_request_granted;
+mod mutual_exclusion;
+
+pub use every_request_granted::EveryRequestGranted;
+pub use mutual_exclusion::MutualExclusion;
+
+use crate::History;
+
+/// At most this many violations are reported per checker; the rest are summarised.
+pub const MAX_REPORTED: usize = 10;
+
+/// An invariant checked over a whole history.
+pub trait Checker: Send + Sync {
+    /// A short name, prefixed to each violation.
+    fn name(&self) -> &'static str;
+    /// Every violation found, as a sentence.
+    fn check(&self, history: &History) -> Vec<String>;
+}
+
+/// Runs `checkers` over `history` and returns their violations, each prefixed by its checker's
+/// name and capped at [`MAX_REPORTED`] per checker.
+pub fn run_checkers(checkers: &[Box<dyn Checker>], history: &History) -> Vec<String> {
+    let mut all = Vec::new();
+    for checker in checkers {
+        let found = checker.check(history);
+        let extra = found.len().saturating_sub(MAX_REPORTED);
+        all.extend(
+            found
+                .into_iter()
+                .take(MAX_REPORTED)
+                .map(|v| format!("{}: {v}", checker.name())),
+        );
+        if extra > 0 {
+            all.push(format!("{}: ... and {extra} more", checker.name()));
+        }
+    }
+    all
+}

@@ -1,0 +1,80 @@
+//! Workload drivers: the clients of a run.
+//!
+//! A driver submits client operations to nodes and reacts to what the nodes report. One driver
+//! serves a whole run, in both runtimes: the simulator calls it between events, the threads
+//! runtime runs it on the coordinating thread. It decides when the run's work is done.
+
+use std::time::Duration;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::{ClientOp, Event, NodeId, Time};
+
+/// A client of the system under test.
+pub trait Driver: Send {
+    /// Called once at time zero, after every node has started.
+    fn start(&mut self, dx: &mut DriverContext);
+    /// Called for every history event (observations, crashes, restarts) as it happens.
+    fn on_event(&mut self, dx: &mut DriverContext, event: &Event);
+    /// A wake-up asked for with [`DriverContext::wake_after`] is due.
+    fn on_wake(&mut self, dx: &mut DriverContext, token: u64);
+    /// Whether the run's work is complete (the run then stops).
+    fn finished(&self) -> bool;
+}
+
+/// What a driver asks the runtime to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DriverCommand {
+    /// Hand `op` to `node` now. An op for a crashed node is lost.
+    Submit { node: NodeId, op: ClientOp },
+    /// Call [`Driver::on_wake`] with `token` after `after`.
+    Wake { after: Duration, token: u64 },
+}
+
+/// The driver's view of the run: the time, a seeded RNG, and a buffer of commands.
+pub struct DriverContext {
+    now: Time,
+    rng: ChaCha8Rng,
+    commands: Vec<DriverCommand>,
+}
+
+impl DriverContext {
+    /// A context drawing randomness from `rng`.
+    pub fn new(rng: ChaCha8Rng) -> Self {
+        DriverContext {
+            now: Time::ZERO,
+            rng,
+            commands: Vec::new(),
+        }
+    }
+
+    /// The current run time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// The driver's seeded RNG.
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        &mut self.rng
+    }
+
+    /// Submits `op` to `node`.
+    pub fn submit(&mut self, node: NodeId, op: ClientOp) {
+        self.commands.push(DriverCommand::Submit { node, op });
+    }
+
+    /// Asks for [`Driver::on_wake`] with `token` after `after`.
+    pub fn wake_after(&mut self, after: Duration, token: u64) {
+        self.commands.push(DriverCommand::Wake { after, token });
+    }
+
+    /// Runtime: sets the time before calling the driver.
+    pub(crate) fn set_now(&mut self, now: Time) {
+        self.now = now;
+    }
+
+    /// Runtime: takes the commands the driver issued.
+    pub(crate) fn take_commands(&mut self) -> Vec<DriverCommand> {
+        std::mem::take(&mut self.commands)
+    }
+}

@@ -1,0 +1,5 @@
+//! The driver of each family.
+
+mod mutex;
+
+pub use mutex::MutexDriver;

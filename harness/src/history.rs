@@ -1,0 +1,69 @@
+//! The history of a run: client invocations, observations, crashes and restarts, in time order.
+//!
+//! Checkers and metrics read only this (and message counts). In the simulator the order is exact;
+//! in the threads runtime events from different threads are ordered by their wall-clock stamps.
+
+use serde::Serialize;
+
+use crate::{ClientOp, NodeId, Observation, Time};
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum EventKind {
+    /// The node received a client operation from the driver.
+    Invoke(ClientOp),
+    /// The node reported an observation.
+    Observed(Observation),
+    /// The node crashed.
+    Crashed,
+    /// The node restarted from its stable storage.
+    Restarted,
+}
+
+/// One event of the history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub time: Time,
+    pub node: NodeId,
+    pub kind: EventKind,
+}
+
+/// Every event of a run, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    pub events: Vec<Event>,
+}
+
+impl History {
+    /// Appends an event.
+    pub fn push(&mut self, time: Time, node: NodeId, kind: EventKind) {
+        self.events.push(Event { time, node, kind });
+    }
+
+    /// Builds a history from `(time in ms, node, kind)` triples; for tests of checkers.
+    pub fn from_millis(events: impl IntoIterator<Item = (u64, u32, EventKind)>) -> Self {
+        History {
+            events: events
+                .into_iter()
+                .map(|(ms, node, kind)| Event {
+                    time: Time(ms * 1_000_000),
+                    node: NodeId(node),
+                    kind,
+                })
+                .collect(),
+        }
+    }
+
+    /// The observations, with their time and node.
+    pub fn observations(&self) -> impl Iterator<Item = (Time, NodeId, &Observation)> {
+        self.events.iter().filter_map(|e| match &e.kind {
+            EventKind::Observed(obs) => Some((e.time, e.node, obs)),
+            _ => None,
+        })
+    }
+
+    /// How many times `pred` holds over the observations.
+    pub fn count_observed(&self, pred: impl Fn(&Observation) -> bool) -> u64 {
+        self.observations().filter(|(_, _, o)| pred(o)).count() as u64
+    }
+}

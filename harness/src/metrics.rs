@@ -1,0 +1,130 @@
+//! Metrics computed from a history: latency percentiles, ops, leader changes.
+
+use std::collections::BTreeSet;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::{ClientOp, EventKind, Family, History, Observation, Time};
+
+/// Latency percentiles in milliseconds, from an HDR histogram (3 significant digits).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+fn millis(nanos: f64) -> f64 {
+    (nanos / 1e3).round() / 1e3
+}
+
+impl LatencySummary {
+    /// Summarises latencies given in nanoseconds.
+    pub fn from_nanos(samples: impl IntoIterator<Item = u64>) -> Self {
+        // 1 ns to ~2.8 hours at 3 significant digits; longer samples saturate at the top.
+        let mut histogram =
+            Histogram::<u64>::new_with_bounds(1, 10_000_000_000_000, 3).expect("valid bounds");
+        for sample in samples {
+            histogram.saturating_record(sample);
+        }
+        if histogram.is_empty() {
+            return LatencySummary::default();
+        }
+        LatencySummary {
+            p50: millis(histogram.value_at_quantile(0.50) as f64),
+            p90: millis(histogram.value_at_quantile(0.90) as f64),
+            p99: millis(histogram.value_at_quantile(0.99) as f64),
+            max: millis(histogram.max() as f64),
+            mean: millis(histogram.mean()),
+        }
+    }
+}
+
+/// What one family's history says about the work done.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorkSummary {
+    /// Completed ops (critical-section entries, elections, committed commands).
+    pub ops: u64,
+    /// Per-op latency samples in nanoseconds.
+    pub latencies: Vec<u64>,
+}
+
+/// Mutex: one op is one entry; its latency is the response time, from `Acquire` to `Entered`.
+pub fn mutex_work(history: &History) -> WorkSummary {
+    let nodes = history
+        .events
+        .iter()
+        .map(|e| e.node.index() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut requested: Vec<Option<Time>> = vec![None; nodes];
+    let mut work = WorkSummary::default();
+    for event in &history.events {
+        let slot = &mut requested[event.node.index()];
+        match event.kind {
+            EventKind::Invoke(ClientOp::Acquire) => *slot = Some(event.time),
+            EventKind::Observed(Observation::Entered) => {
+                work.ops += 1;
+                if let Some(since) = slot.take() {
+                    work.latencies.push(event.time.0.saturating_sub(since.0));
+                }
+            }
+            EventKind::Crashed => *slot = None,
+            _ => {}
+        }
+    }
+    work
+}
+
+/// The work summary for `family`.
+pub fn work(family: Family, history: &History) -> WorkSummary {
+    match family {
+        Family::Mutex => mutex_work(history),
+        Family::Election | Family::Replication => WorkSummary::default(),
+    }
+}
+
+/// How many distinct (term, leader) pairs were announced, minus the first: leadership changes.
+pub fn leader_changes(history: &History) -> u64 {
+    let leaders: BTreeSet<(u64, u32)> = history
+        .observations()
+        .filter_map(|(_, _, o)| match o {
+            Observation::Leader { leader, term } => Some((*term, leader.0)),
+            _ => None,
+        })
+        .collect();
+    leaders.len().saturating_sub(1) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EventKind::*;
+
+    #[test]
+    fn mutex_latency_is_request_to_entry() {
+        let history = History::from_millis([
+            (0, 0, Invoke(ClientOp::Acquire)),
+            (2, 1, Invoke(ClientOp::Acquire)),
+            (3, 0, Observed(Observation::Entered)),
+            (4, 0, Observed(Observation::Exited)),
+            (7, 1, Observed(Observation::Entered)),
+        ]);
+        let work = mutex_work(&history);
+        assert_eq!(work.ops, 2);
+        assert_eq!(work.latencies, vec![3_000_000, 5_000_000]);
+        let summary = LatencySummary::from_nanos(work.latencies);
+        // HDR keeps 3 significant digits.
+        assert!((summary.max - 5.0).abs() < 0.01, "{summary:?}");
+        assert!((summary.mean - 4.0).abs() < 0.01, "{summary:?}");
+        assert!((summary.p50 - 3.0).abs() < 0.01, "{summary:?}");
+    }
+
+    #[test]
+    fn empty_latencies_summarise_to_zero() {
+        assert_eq!(LatencySummary::from_nanos([]), LatencySummary::default());
+    }
+}

@@ -1,0 +1,89 @@
+//! The network model a run uses: latency, loss, duplication and ordering.
+//!
+//! Links are FIFO by default: a message never overtakes an earlier one on the same directed link
+//! (Lamport's mutex relies on this). `reorder` lifts that guarantee so its absence can be studied.
+
+use crate::{Latency, SpecError};
+
+/// Network semantics, owned by the harness and applied by both runtimes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkConfig {
+    /// One-way latency of each message.
+    pub latency: Latency,
+    /// Probability in [0, 1] that a message is lost.
+    pub drop: f64,
+    /// Probability in [0, 1] that a delivered message is delivered a second time.
+    pub duplicate: f64,
+    /// Allow messages on one link to overtake each other (links are FIFO otherwise).
+    pub reorder: bool,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            latency: Latency::default(),
+            drop: 0.0,
+            duplicate: 0.0,
+            reorder: false,
+        }
+    }
+}
+
+impl NetworkConfig {
+    /// A reliable network with the given constant latency.
+    pub fn reliable(latency: Latency) -> Self {
+        NetworkConfig {
+            latency,
+            ..Default::default()
+        }
+    }
+
+    /// Rejects probabilities outside [0, 1] and malformed distributions, naming the field.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        for (field, p) in [("drop", self.drop), ("duplicate", self.duplicate)] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(SpecError::field(
+                    field,
+                    format!("must be a probability in [0, 1] (got {p})"),
+                ));
+            }
+        }
+        if let crate::LatencyShape::LogNormal { sigma, .. } = self.latency.shape {
+            if !sigma.is_finite() || sigma < 0.0 {
+                return Err(SpecError::field(
+                    "latency",
+                    format!("lognormal sigma must be >= 0 (got {sigma})"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_probabilities_outside_unit_interval() {
+        for (drop, duplicate, field) in [
+            (1.5, 0.0, "drop"),
+            (-0.1, 0.0, "drop"),
+            (0.0, 2.0, "duplicate"),
+            (f64::NAN, 0.0, "drop"),
+        ] {
+            let net = NetworkConfig {
+                drop,
+                duplicate,
+                ..Default::default()
+            };
+            assert_eq!(net.validate().unwrap_err().field, field);
+        }
+        let edge = NetworkConfig {
+            drop: 1.0,
+            duplicate: 0.0,
+            ..Default::default()
+        };
+        assert!(edge.validate().is_ok());
+    }
+}

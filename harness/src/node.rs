@@ -1,0 +1,80 @@
+//! The Node contract: every algorithm is a deterministic, sans-I/O state machine.
+//!
+//! A node never sleeps, spawns, reads the clock or touches a socket. It reacts to one input at a
+//! time (start, a message, a timer, a client operation) and writes what it wants done into its
+//! [`Context`]. The runtime (simulator or threads) carries the effects out.
+
+use std::fmt::Debug;
+
+use crate::{ClientOp, Context, Family, Message, NodeId, RunSpec, SpecError};
+
+/// A deterministic state machine driven by a runtime.
+pub trait Node: Send + Sized + 'static {
+    /// The messages nodes of this algorithm exchange.
+    type Msg: Message;
+    /// The names of this algorithm's timers. Setting a timer that is already set replaces it.
+    type Timer: Copy + Eq + Ord + Debug + Send + 'static;
+    /// What survives a crash. [`Context::persist`] replaces it; a restart hands the last
+    /// persisted value to [`Node::new`]. Algorithms with no durable state use `()`.
+    type Stable: Clone + Debug + Send + 'static;
+    /// Parameters fixed for a run (variant, timeouts, ...), built by [`Algorithm::configure`].
+    type Config: Clone + Debug + Send + Sync + 'static;
+
+    /// Builds node `id` of a cluster of `nodes` nodes. `stable` is `None` on a first start and
+    /// the last persisted value on a restart after a crash; nothing else carries over.
+    fn new(id: NodeId, nodes: usize, config: &Self::Config, stable: Option<Self::Stable>) -> Self;
+
+    /// Called once when the node starts (and again after each restart).
+    fn on_start(&mut self, cx: &mut Context<Self>);
+
+    /// A message from a peer has arrived.
+    fn on_message(&mut self, cx: &mut Context<Self>, from: NodeId, msg: Self::Msg);
+
+    /// A timer set with [`Context::set_timer`] has fired and was not cancelled or replaced.
+    fn on_timer(&mut self, cx: &mut Context<Self>, timer: Self::Timer);
+
+    /// The workload driver submits a client operation to this node.
+    fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp);
+}
+
+/// A named, registered algorithm: a [`Node`] plus what the CLI and reports need to know of it.
+pub trait Algorithm: Node {
+    /// The name used on the command line (`workbench run <NAME>`).
+    const NAME: &'static str;
+    /// The family, which fixes the client operations, the driver and the checkers.
+    const FAMILY: Family;
+    /// One line for `workbench list`.
+    const SUMMARY: &'static str;
+    /// Selectable variants: `(name, one-line description)`. The default variant is unnamed.
+    const VARIANTS: &'static [(&'static str, &'static str)] = &[];
+
+    /// Builds the run configuration from the run's spec (its `variant` in particular).
+    /// An unknown variant is an error naming it and the known ones.
+    fn configure(spec: &RunSpec) -> Result<Self::Config, SpecError>;
+}
+
+/// Checks `spec.variant` against `A::VARIANTS`; `Ok(None)` for the default variant.
+pub fn known_variant<A: Algorithm>(spec: &RunSpec) -> Result<Option<&'static str>, SpecError> {
+    match spec.variant.as_deref() {
+        None => Ok(None),
+        Some(name) => A::VARIANTS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(known, _)| Some(*known))
+            .ok_or_else(|| {
+                let known: Vec<&str> = A::VARIANTS.iter().map(|(n, _)| *n).collect();
+                SpecError::field(
+                    "variant",
+                    format!(
+                        "`{name}` is not a variant of {} (known: {})",
+                        A::NAME,
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                )
+            }),
+    }
+}

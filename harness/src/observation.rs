@@ -1,0 +1,26 @@
+//! Observations: what a node *means*, as opposed to what it sends.
+//!
+//! Metrics and checkers read only observations, client invocations and message counts; they
+//! never reach into a node's fields. The same observations make up the trace.
+
+use serde::Serialize;
+
+use crate::NodeId;
+
+/// Something a node reports about its own progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum Observation {
+    /// Mutex: the node has sent (or queued) its request; `timestamp` is the logical timestamp
+    /// the algorithm ordered it by, where it has one (Lamport, Ricart-Agrawala).
+    Requested { timestamp: Option<u64> },
+    /// Mutex: the node entered the critical section.
+    Entered,
+    /// Mutex: the node left the critical section.
+    Exited,
+    /// Election or replication: the node considers `leader` the leader of `term`
+    /// (an election round, a Raft term, a ballot).
+    Leader { leader: NodeId, term: u64 },
+    /// A labelled number, for tests, benches and algorithm-specific traces.
+    Note { label: &'static str, value: u64 },
+}

@@ -1,0 +1,51 @@
+//! What both runtimes take in and hand back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Driver, FaultPlan, History, LiveMonitor, MessageCounts, NetworkConfig, Node, Time};
+
+/// Everything a runtime needs to run one algorithm.
+pub struct RunSetup<N: Node> {
+    pub config: N::Config,
+    pub nodes: usize,
+    pub seed: u64,
+    pub network: NetworkConfig,
+    pub faults: FaultPlan,
+    pub driver: Box<dyn Driver>,
+    /// The run stops at this time whatever happens.
+    pub time_limit: Duration,
+    /// Invariants checked live, as observations happen.
+    pub monitor: Option<Arc<dyn LiveMonitor>>,
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The driver's work is done.
+    Finished,
+    /// The time limit was reached first.
+    TimeLimit,
+    /// Simulator only: nothing was left to happen (no message in flight, no timer pending), yet
+    /// the driver's work was not done: the system is stuck.
+    Quiescent,
+    /// Simulator only: the event budget ran out (a livelock that does not advance time).
+    EventLimit,
+}
+
+/// What a runtime hands back: the history and the network's counters.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub history: History,
+    /// Sends by kind, counted at [`crate::Context::send`].
+    pub sent: MessageCounts,
+    pub dropped: u64,
+    pub duplicated: u64,
+    /// Messages handed to a live node (including duplicates).
+    pub delivered: u64,
+    /// When the run stopped.
+    pub elapsed: Time,
+    pub stop: StopReason,
+    /// Violations the live monitor saw.
+    pub live_violations: Vec<String>,
+}

@@ -1,0 +1,363 @@
+//! The deterministic discrete-event simulator.
+//!
+//! Virtual time, one event queue ordered by (time, sequence number), one seeded ChaCha RNG for the
+//! network, one per node and one for the driver, all derived from the run seed. Nodes run one
+//! event at a time in queue order, so the same seed gives the same history, byte for byte.
+
+mod queue;
+
+pub use queue::EventQueue;
+
+use std::mem;
+
+use crate::context::seeded_rng;
+use crate::{
+    ClientOp, Context, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction,
+    History, LinkState, MessageCounts, Node, NodeId, RunOutcome, RunSetup, StopReason, Time,
+    TimerCommand, Transmission, Transmitter,
+};
+
+/// RNG streams: nodes use `1 + id`; these sit above any node id.
+const NETWORK_STREAM: u64 = u64::MAX;
+const DRIVER_STREAM: u64 = u64::MAX - 1;
+
+/// At most this many events per run: a livelock that does not advance time ends here.
+pub const MAX_EVENTS: u64 = 500_000_000;
+
+enum SimEvent<N: Node> {
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        incarnation: u32,
+        msg: N::Msg,
+    },
+    Timer {
+        node: NodeId,
+        timer: N::Timer,
+        generation: u64,
+    },
+    Client {
+        node: NodeId,
+        op: ClientOp,
+    },
+    Wake {
+        token: u64,
+    },
+    Fault {
+        index: usize,
+    },
+}
+
+/// One node's place in the simulation; it outlives the node's crashes.
+struct Slot<N: Node> {
+    /// `None` while crashed.
+    node: Option<N>,
+    cx: Context<N>,
+    /// Bumped at every crash and restart: messages addressed to an earlier incarnation are lost.
+    incarnation: u32,
+    /// Pending timers and the generation that may fire them.
+    timers: Vec<(N::Timer, u64)>,
+}
+
+/// A simulation of one algorithm on one network.
+pub struct Simulation<N: Node> {
+    config: N::Config,
+    slots: Vec<Slot<N>>,
+    queue: EventQueue<SimEvent<N>>,
+    transmitter: Transmitter,
+    links: LinkState,
+    faults: Vec<FaultAction>,
+    driver: Box<dyn Driver>,
+    dx: DriverContext,
+    history: History,
+    now: Time,
+    next_generation: u64,
+    dropped: u64,
+    duplicated: u64,
+    delivered: u64,
+    time_limit: Time,
+}
+
+impl<N: Node> Simulation<N> {
+    /// Builds the cluster; nothing runs until [`Simulation::run`].
+    pub fn new(setup: RunSetup<N>) -> Self {
+        let RunSetup {
+            config,
+            nodes,
+            seed,
+            network,
+            faults,
+            driver,
+            time_limit,
+            monitor: _,
+        } = setup;
+        let may_slow = faults
+            .faults
+            .iter()
+            .any(|f| matches!(f.fault, Fault::Slow { .. }));
+        let slots = NodeId::all(nodes)
+            .map(|id| Slot {
+                node: Some(N::new(id, nodes, &config, None)),
+                cx: Context::new(id, nodes, seeded_rng(seed, 1 + id.0 as u64)),
+                incarnation: 0,
+                timers: Vec::new(),
+            })
+            .collect();
+        let mut queue = EventQueue::default();
+        let actions = faults.actions(nodes);
+        let mut fault_actions = Vec::with_capacity(actions.len());
+        for (index, (at, action)) in actions.into_iter().enumerate() {
+            queue.push(Time::ZERO + at, SimEvent::Fault { index });
+            fault_actions.push(action);
+        }
+        Simulation {
+            config,
+            slots,
+            queue,
+            transmitter: Transmitter::new(network, seeded_rng(seed, NETWORK_STREAM), may_slow),
+            links: LinkState::default(),
+            faults: fault_actions,
+            driver,
+            dx: DriverContext::new(seeded_rng(seed, DRIVER_STREAM)),
+            history: History::default(),
+            now: Time::ZERO,
+            next_generation: 0,
+            dropped: 0,
+            duplicated: 0,
+            delivered: 0,
+            time_limit: Time::ZERO + time_limit,
+        }
+    }
+
+    /// Runs until the driver is finished, the time limit, or nothing is left to happen.
+    pub fn run(mut self) -> RunOutcome {
+        for index in 0..self.slots.len() {
+            self.step(index, |node, cx| node.on_start(cx));
+        }
+        self.dx.set_now(self.now);
+        self.driver.start(&mut self.dx);
+        self.apply_driver_commands();
+
+        let mut events = 0u64;
+        let stop = loop {
+            if self.driver.finished() {
+                break StopReason::Finished;
+            }
+            let Some((time, event)) = self.queue.pop() else {
+                break StopReason::Quiescent;
+            };
+            if time > self.time_limit {
+                self.now = self.time_limit;
+                break StopReason::TimeLimit;
+            }
+            events += 1;
+            if events > MAX_EVENTS {
+                break StopReason::EventLimit;
+            }
+            self.now = time;
+            self.dispatch(event);
+        };
+
+        let mut sent = MessageCounts::default();
+        for slot in &self.slots {
+            sent.merge(slot.cx.sent());
+        }
+        RunOutcome {
+            history: self.history,
+            sent,
+            dropped: self.dropped,
+            duplicated: self.duplicated,
+            delivered: self.delivered,
+            elapsed: self.now,
+            stop,
+            live_violations: Vec::new(),
+        }
+    }
+
+    fn dispatch(&mut self, event: SimEvent<N>) {
+        match event {
+            SimEvent::Deliver {
+                from,
+                to,
+                incarnation,
+                msg,
+            } => {
+                let slot = &self.slots[to.index()];
+                if slot.node.is_none() || slot.incarnation != incarnation {
+                    self.dropped += 1;
+                    return;
+                }
+                self.delivered += 1;
+                self.step(to.index(), |node, cx| node.on_message(cx, from, msg));
+            }
+            SimEvent::Timer {
+                node,
+                timer,
+                generation,
+            } => {
+                let timers = &mut self.slots[node.index()].timers;
+                if let Some(pos) = timers
+                    .iter()
+                    .position(|(t, g)| *t == timer && *g == generation)
+                {
+                    timers.swap_remove(pos);
+                    self.step(node.index(), |n, cx| n.on_timer(cx, timer));
+                }
+            }
+            SimEvent::Client { node, op } => {
+                if self.slots[node.index()].node.is_some() {
+                    self.record(node, EventKind::Invoke(op.clone()));
+                    self.step(node.index(), |n, cx| n.on_client(cx, op));
+                }
+            }
+            SimEvent::Wake { token } => {
+                self.dx.set_now(self.now);
+                self.driver.on_wake(&mut self.dx, token);
+                self.apply_driver_commands();
+            }
+            SimEvent::Fault { index } => self.apply_fault(index),
+        }
+    }
+
+    /// Runs one step of a live node and carries out its effects.
+    #[inline]
+    fn step(&mut self, index: usize, f: impl FnOnce(&mut N, &mut Context<N>)) {
+        let slot = &mut self.slots[index];
+        let Some(node) = slot.node.as_mut() else {
+            return;
+        };
+        slot.cx.set_now(self.now);
+        f(node, &mut slot.cx);
+        self.apply_effects(index);
+    }
+
+    /// Observations first (an exit is on record before the messages that let another node in),
+    /// then timers, then sends.
+    fn apply_effects(&mut self, index: usize) {
+        let id = NodeId(index as u32);
+        let slot = &mut self.slots[index];
+        if !slot.cx.observations.is_empty() {
+            let observations = mem::take(&mut slot.cx.observations);
+            for observation in observations {
+                self.record(id, EventKind::Observed(observation));
+            }
+        }
+        let slot = &mut self.slots[index];
+        if !slot.cx.timers.is_empty() {
+            let mut commands = mem::take(&mut slot.cx.timers);
+            for command in commands.drain(..) {
+                match command {
+                    TimerCommand::Set(timer, after) => {
+                        let generation = self.next_generation;
+                        self.next_generation += 1;
+                        match slot.timers.iter_mut().find(|(t, _)| *t == timer) {
+                            Some(entry) => entry.1 = generation,
+                            None => slot.timers.push((timer, generation)),
+                        }
+                        self.queue.push(
+                            self.now + after,
+                            SimEvent::Timer {
+                                node: id,
+                                timer,
+                                generation,
+                            },
+                        );
+                    }
+                    TimerCommand::Cancel(timer) => slot.timers.retain(|(t, _)| *t != timer),
+                }
+            }
+            slot.cx.timers = commands;
+        }
+        let slot = &mut self.slots[index];
+        if !slot.cx.sends.is_empty() {
+            let mut sends = mem::take(&mut slot.cx.sends);
+            for (to, msg) in sends.drain(..) {
+                self.transmit(id, to, msg);
+            }
+            self.slots[index].cx.sends = sends;
+        }
+    }
+
+    #[inline]
+    fn transmit(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
+        let Some(slot) = self.slots.get(to.index()) else {
+            self.dropped += 1;
+            return;
+        };
+        let incarnation = slot.incarnation;
+        match self.transmitter.transmit(from, to, self.now, &self.links) {
+            Transmission::Dropped => self.dropped += 1,
+            Transmission::Deliver { at, duplicate } => {
+                if let Some(again) = duplicate {
+                    self.duplicated += 1;
+                    self.queue.push(
+                        again,
+                        SimEvent::Deliver {
+                            from,
+                            to,
+                            incarnation,
+                            msg: msg.clone(),
+                        },
+                    );
+                }
+                self.queue.push(
+                    at,
+                    SimEvent::Deliver {
+                        from,
+                        to,
+                        incarnation,
+                        msg,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Appends to the history and lets the driver react.
+    fn record(&mut self, node: NodeId, kind: EventKind) {
+        self.history.push(self.now, node, kind);
+        let event = self.history.events.last().expect("just pushed");
+        self.dx.set_now(self.now);
+        self.driver.on_event(&mut self.dx, event);
+        self.apply_driver_commands();
+    }
+
+    fn apply_driver_commands(&mut self) {
+        for command in self.dx.take_commands() {
+            match command {
+                DriverCommand::Submit { node, op } => {
+                    self.queue.push(self.now, SimEvent::Client { node, op })
+                }
+                DriverCommand::Wake { after, token } => {
+                    self.queue.push(self.now + after, SimEvent::Wake { token })
+                }
+            }
+        }
+    }
+
+    fn apply_fault(&mut self, index: usize) {
+        let action = self.faults[index].clone();
+        match action {
+            FaultAction::Crash(id) => {
+                let slot = &mut self.slots[id.index()];
+                if slot.node.take().is_some() {
+                    slot.incarnation += 1;
+                    slot.timers.clear();
+                    slot.cx.discard_effects();
+                    self.record(id, EventKind::Crashed);
+                }
+            }
+            FaultAction::Restart(id) => {
+                let nodes = self.slots.len();
+                let slot = &mut self.slots[id.index()];
+                if slot.node.is_none() {
+                    slot.incarnation += 1;
+                    slot.node = Some(N::new(id, nodes, &self.config, slot.cx.stable()));
+                    self.record(id, EventKind::Restarted);
+                    self.step(id.index(), |node, cx| node.on_start(cx));
+                }
+            }
+            link_action => self.links.apply(&link_action),
+        }
+    }
+}

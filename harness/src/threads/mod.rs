@@ -1,0 +1,221 @@
+//! The threads runtime: one OS thread per node, crossbeam-channel inboxes, wall-clock time.
+//!
+//! Senders stamp each message with its delivery time and push it straight into the receiver's
+//! inbox: there is no router thread. The calling thread coordinates: it runs the driver, applies
+//! the fault plan at its wall-clock times, and stops and joins every node thread at the end,
+//! also when one of them panics.
+
+mod links;
+mod node_thread;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use crossbeam_channel::{unbounded, RecvTimeoutError, Sender};
+
+use crate::context::seeded_rng;
+use crate::{
+    DriverCommand, DriverContext, Fault, FaultAction, History, MessageCounts, Node, NodeId,
+    RunError, RunOutcome, RunSetup, StopReason, Time, Transmitter,
+};
+
+use links::SharedLinks;
+use node_thread::{Envelope, NodeThread, NodeTotals, Report, Wiring};
+
+const DRIVER_STREAM: u64 = u64::MAX - 1;
+/// Node `id` samples its outgoing network decisions from this stream plus `id`.
+const NETWORK_STREAM_BASE: u64 = 1 << 40;
+
+/// Runs the setup with one thread per node and returns when the driver is done or time is up.
+pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
+    let RunSetup {
+        config,
+        nodes,
+        seed,
+        network,
+        faults,
+        mut driver,
+        time_limit,
+        monitor,
+    } = setup;
+    let may_slow = faults
+        .faults
+        .iter()
+        .any(|f| matches!(f.fault, Fault::Slow { .. }));
+    let links = SharedLinks::default();
+    let (report_tx, report_rx) = unbounded::<Report>();
+    let (inboxes, receivers): (Vec<Sender<Envelope<N::Msg>>>, Vec<_>) =
+        (0..nodes).map(|_| unbounded()).unzip();
+    let start = Instant::now();
+    let deadline = start + time_limit;
+
+    std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(nodes);
+        for (index, inbox) in receivers.into_iter().enumerate() {
+            let id = NodeId(index as u32);
+            let wiring = Wiring::<N> {
+                id,
+                nodes,
+                config: &config,
+                start,
+                inbox,
+                peers: inboxes.clone(),
+                reports: report_tx.clone(),
+                links: &links,
+                monitor: monitor.as_deref(),
+            };
+            let rng = seeded_rng(seed, 1 + id.0 as u64);
+            let transmitter = Transmitter::new(
+                network.clone(),
+                seeded_rng(seed, NETWORK_STREAM_BASE + id.0 as u64),
+                may_slow,
+            );
+            let handle = std::thread::Builder::new()
+                .name(format!("node-{index}"))
+                .spawn_scoped(scope, move || {
+                    let reports = wiring.reports.clone();
+                    let thread = NodeThread::new(wiring, rng, transmitter);
+                    catch_unwind(AssertUnwindSafe(|| thread.run())).unwrap_or_else(|panic| {
+                        let message = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "unknown panic".to_string());
+                        let _ = reports.send(Report::Panicked { node: id, message });
+                        NodeTotals::default()
+                    })
+                })
+                .expect("spawning a node thread");
+            handles.push(handle);
+        }
+        drop(report_tx);
+
+        // ---- coordinate ----
+        let mut history = History::default();
+        let mut dx = DriverContext::new(seeded_rng(seed, DRIVER_STREAM));
+        let mut wakes: BinaryHeap<Reverse<(Instant, u64, u64)>> = BinaryHeap::new();
+        let mut wake_seq = 0u64;
+        let mut fault_actions: Vec<(Instant, FaultAction)> = faults
+            .actions(nodes)
+            .into_iter()
+            .map(|(at, action)| (start + at, action))
+            .collect();
+        fault_actions.reverse(); // pop from the back in time order
+        let mut panicked: Option<(NodeId, String)> = None;
+        let time_of = |at: Instant| Time(at.saturating_duration_since(start).as_nanos() as u64);
+
+        let mut apply_commands =
+            |dx: &mut DriverContext, wakes: &mut BinaryHeap<_>, now: Instant| {
+                for command in dx.take_commands() {
+                    match command {
+                        DriverCommand::Submit { node, op } => {
+                            let _ = inboxes[node.index()].send(Envelope::Client(op));
+                        }
+                        DriverCommand::Wake { after, token } => {
+                            wakes.push(Reverse((now + after, wake_seq, token)));
+                            wake_seq += 1;
+                        }
+                    }
+                }
+            };
+
+        let now = Instant::now();
+        dx.set_now(time_of(now));
+        driver.start(&mut dx);
+        apply_commands(&mut dx, &mut wakes, now);
+
+        let stop = loop {
+            if driver.finished() {
+                break StopReason::Finished;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break StopReason::TimeLimit;
+            }
+            while fault_actions.last().is_some_and(|(at, _)| *at <= now) {
+                let (_, action) = fault_actions.pop().expect("checked");
+                match action {
+                    FaultAction::Crash(node) => {
+                        let _ = inboxes[node.index()].send(Envelope::Crash);
+                    }
+                    FaultAction::Restart(node) => {
+                        let _ = inboxes[node.index()].send(Envelope::Restart);
+                    }
+                    link_action => links.apply(&link_action),
+                }
+            }
+            while wakes.peek().is_some_and(|Reverse((at, _, _))| *at <= now) {
+                let Reverse((_, _, token)) = wakes.pop().expect("checked");
+                dx.set_now(time_of(now));
+                driver.on_wake(&mut dx, token);
+                apply_commands(&mut dx, &mut wakes, now);
+            }
+            let mut next = deadline;
+            if let Some(Reverse((at, _, _))) = wakes.peek() {
+                next = next.min(*at);
+            }
+            if let Some((at, _)) = fault_actions.last() {
+                next = next.min(*at);
+            }
+            match report_rx.recv_deadline(next) {
+                Ok(Report::Event(event)) => {
+                    dx.set_now(event.time);
+                    driver.on_event(&mut dx, &event);
+                    history.events.push(event);
+                    apply_commands(&mut dx, &mut wakes, Instant::now());
+                }
+                Ok(Report::Panicked { node, message }) => {
+                    panicked = Some((node, message));
+                    break StopReason::Finished;
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break StopReason::Finished,
+            }
+        };
+        let elapsed = time_of(Instant::now());
+
+        // ---- shut down: every thread is told to stop and joined ----
+        for inbox in &inboxes {
+            let _ = inbox.send(Envelope::Stop);
+        }
+        let mut sent = MessageCounts::default();
+        let (mut dropped, mut duplicated, mut delivered) = (0, 0, 0);
+        for handle in handles {
+            let totals = handle.join().expect("node threads catch their panics");
+            sent.merge(&totals.sent);
+            dropped += totals.dropped;
+            duplicated += totals.duplicated;
+            delivered += totals.delivered;
+        }
+        // Events reported before the threads stopped still belong to the run.
+        for report in report_rx.try_iter() {
+            match report {
+                Report::Event(event) if event.time <= elapsed => history.events.push(event),
+                Report::Event(_) => {}
+                Report::Panicked { node, message } => {
+                    panicked.get_or_insert((node, message));
+                }
+            }
+        }
+        if let Some((node, message)) = panicked {
+            return Err(RunError::NodePanicked {
+                node: node.0,
+                message,
+            });
+        }
+        // Stable: one node's events keep their order (its stamps are monotone anyway).
+        history.events.sort_by_key(|e| e.time);
+        Ok(RunOutcome {
+            history,
+            sent,
+            dropped,
+            duplicated,
+            delivered,
+            elapsed,
+            stop,
+            live_violations: monitor.as_ref().map(|m| m.violations()).unwrap_or_default(),
+        })
+    })
+}

@@ -274,49 +274,50 @@ impl FromStr for TimedFault {
             None => (parse_duration(when)?, None),
         };
         let (kind, args) = what.split_once(':').unwrap_or((what, ""));
-        let fault =
-            match kind.trim() {
-                "crash" => Fault::Crash {
-                    node: parse_node(args)?,
-                },
-                "restart" => Fault::Restart {
-                    node: parse_node(args)?,
-                },
-                "partition" => Fault::Partition {
-                    groups: args
-                        .split('|')
-                        .map(|group| {
-                            group
-                                .split(',')
-                                .filter(|s| !s.trim().is_empty())
-                                .map(parse_node)
-                                .collect()
-                        })
-                        .collect::<Result<_, _>>()?,
-                },
-                "cut" => {
-                    let (from, to) = args
-                        .split_once("->")
-                        .ok_or_else(|| format!("`{args}`: a cut is FROM->TO"))?;
-                    Fault::Cut {
-                        from: parse_node(from)?,
-                        to: parse_node(to)?,
-                    }
+        let fault = match kind.trim() {
+            "crash" => Fault::Crash {
+                node: parse_node(args)?,
+            },
+            "restart" => Fault::Restart {
+                node: parse_node(args)?,
+            },
+            "partition" => Fault::Partition {
+                groups: args
+                    .split('|')
+                    .map(|group| {
+                        group
+                            .split(',')
+                            .filter(|s| !s.trim().is_empty())
+                            .map(parse_node)
+                            .collect()
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            "cut" => {
+                let (from, to) = args
+                    .split_once("->")
+                    .ok_or_else(|| format!("`{args}`: a cut is FROM->TO"))?;
+                Fault::Cut {
+                    from: parse_node(from)?,
+                    to: parse_node(to)?,
                 }
-                "slow" => {
-                    let (node, extra) = args
-                        .split_once('+')
-                        .ok_or_else(|| format!("`{args}`: slow is NODE+DELAY"))?;
-                    Fault::Slow {
-                        node: parse_node(node)?,
-                        extra: parse_duration(extra)?,
-                    }
+            }
+            "slow" => {
+                let (node, extra) = args
+                    .split_once('+')
+                    .ok_or_else(|| format!("`{args}`: slow is NODE+DELAY"))?;
+                Fault::Slow {
+                    node: parse_node(node)?,
+                    extra: parse_duration(extra)?,
                 }
-                "heal" => Fault::Heal,
-                other => return Err(format!(
+            }
+            "heal" => Fault::Heal,
+            other => {
+                return Err(format!(
                     "`{other}` is not a fault (use crash, restart, partition, cut, slow or heal)"
-                )),
-            };
+                ))
+            }
+        };
         Ok(TimedFault { at, until, fault })
     }
 }

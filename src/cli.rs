@@ -1,0 +1,101 @@
+//! Command-line arguments (clap derive).
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use harness::{Latency, MutexLoad, RuntimeKind, TimedFault};
+
+/// Run distributed agreement algorithms side by side on one harness and measure them.
+#[derive(Debug, Parser)]
+#[command(name = "workbench", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the algorithms with their family, variants and a one-line description.
+    List,
+    /// Run one algorithm and print its record.
+    Run(RunArgs),
+}
+
+/// How a record is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned `name  value` lines for people.
+    Table,
+    /// Exactly one JSON object on stdout.
+    Json,
+    /// A CSV header and one row.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The algorithm (see `workbench list`).
+    pub algorithm: String,
+    /// Cluster size.
+    #[arg(long, default_value_t = 5)]
+    pub nodes: usize,
+    /// Which runtime drives the nodes: the deterministic simulator or one thread per node.
+    #[arg(long, default_value = "sim", value_parser = parse_runtime)]
+    pub runtime: RuntimeKind,
+    /// Run seed: the same seed gives the same simulated run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Ops to complete (default 100 unless --duration is given).
+    #[arg(long)]
+    pub ops: Option<u64>,
+    /// Time limit, e.g. 500ms, 2s (virtual in sim, wall-clock in threads).
+    #[arg(long, value_parser = harness::parse_duration)]
+    pub duration: Option<Duration>,
+    /// One-way latency: 1ms, uniform:1ms-5ms, exp:2ms, lognormal:2ms,0.5; optional ,floor=D.
+    #[arg(long, default_value = "1ms", value_parser = parse_latency)]
+    pub latency: Latency,
+    /// Probability in [0, 1] that a message is lost.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop: f64,
+    /// Probability in [0, 1] that a message is delivered twice.
+    #[arg(long, default_value_t = 0.0)]
+    pub duplicate: f64,
+    /// Let messages on one link overtake each other (links are FIFO otherwise).
+    #[arg(long)]
+    pub reorder: bool,
+    /// A fault, repeatable: crash:2@100ms[..300ms], restart:2@1s, partition:0,1|2,3@1s..2s,
+    /// cut:0->1@1s, slow:3+5ms@0ms..1s, heal@2s.
+    #[arg(long = "fault", value_parser = parse_fault)]
+    pub faults: Vec<TimedFault>,
+    /// An algorithm variant (see `workbench list`).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Mutex: light (one request at a time, round-robin) or heavy (everyone contends).
+    #[arg(long, default_value = "heavy", value_parser = parse_load)]
+    pub load: MutexLoad,
+    /// Mutex: time spent inside the critical section.
+    #[arg(long, default_value = "1ms", value_parser = harness::parse_duration)]
+    pub hold: Duration,
+    /// Mutex: each wait before a request is uniform in [0, THINK].
+    #[arg(long, default_value = "2ms", value_parser = harness::parse_duration)]
+    pub think: Duration,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn parse_runtime(s: &str) -> Result<RuntimeKind, String> {
+    s.parse()
+}
+
+fn parse_latency(s: &str) -> Result<Latency, String> {
+    s.parse()
+}
+
+fn parse_fault(s: &str) -> Result<TimedFault, String> {
+    s.parse()
+}
+
+fn parse_load(s: &str) -> Result<MutexLoad, String> {
+    s.parse()
+}

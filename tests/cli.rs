@@ -1,0 +1,205 @@
+//! The `workbench` binary as a user meets it: outputs, exit codes, one-line errors.
+
+use std::process::{Command, Output};
+
+fn workbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(
+        stdout.trim().lines().count(),
+        1,
+        "exactly one JSON object: {stdout}"
+    );
+    serde_json::from_str(stdout.trim()).expect("stdout is one JSON object")
+}
+
+#[test]
+fn run_prints_one_json_record_with_the_contract_fields() {
+    let output = workbench(&[
+        "run",
+        "ricart-agrawala",
+        "--nodes",
+        "5",
+        "--ops",
+        "100",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let record = json(&output);
+    for field in [
+        "algorithm",
+        "family",
+        "runtime",
+        "nodes",
+        "seed",
+        "ops",
+        "messages_total",
+        "messages_by_kind",
+        "messages_dropped",
+        "messages_per_op",
+        "latency_ms",
+        "throughput_ops_per_s",
+        "elapsed_ms",
+        "violations",
+    ] {
+        assert!(record.get(field).is_some(), "missing field {field}");
+    }
+    for percentile in ["p50", "p90", "p99", "max", "mean"] {
+        assert!(
+            record["latency_ms"][percentile].is_f64(),
+            "latency_ms.{percentile}"
+        );
+    }
+    assert_eq!(record["ops"], 100);
+    assert_eq!(record["messages_per_op"], 8.0);
+    assert_eq!(record["violations"], serde_json::json!([]));
+    assert_eq!(record["messages_by_kind"]["request"], 400);
+}
+
+#[test]
+fn the_same_command_twice_prints_the_same_bytes() {
+    let args = [
+        "run",
+        "centralized",
+        "--nodes",
+        "6",
+        "--ops",
+        "80",
+        "--seed",
+        "9",
+        "--latency",
+        "exp:1ms",
+        "--format",
+        "json",
+    ];
+    assert_eq!(workbench(&args).stdout, workbench(&args).stdout);
+}
+
+#[test]
+fn the_threads_runtime_completes_without_violations() {
+    let output = workbench(&[
+        "run",
+        "ricart-agrawala",
+        "--nodes",
+        "5",
+        "--ops",
+        "100",
+        "--seed",
+        "7",
+        "--runtime",
+        "threads",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let record = json(&output);
+    assert_eq!(record["runtime"], "threads");
+    assert_eq!(record["ops"], 100);
+    assert_eq!(record["violations"], serde_json::json!([]));
+}
+
+#[test]
+fn bad_input_exits_2_with_a_one_line_error_naming_the_problem() {
+    let cases: [(&[&str], &str); 8] = [
+        (&["run", "no-such-algo"], "unknown algorithm `no-such-algo`"),
+        (&["run", "ricart-agrawala", "--nodes", "0"], "nodes"),
+        (&["run", "ricart-agrawala", "--drop", "1.5"], "drop"),
+        (
+            &["run", "ricart-agrawala", "--duration", "soon"],
+            "--duration",
+        ),
+        (
+            &["run", "ricart-agrawala", "--latency", "uniform:5ms-1ms"],
+            "--latency",
+        ),
+        (
+            &["run", "ricart-agrawala", "--fault", "crash:7@1ms"],
+            "node 7 does not exist",
+        ),
+        (
+            &["run", "ricart-agrawala", "--variant", "turbo"],
+            "`turbo` is not a variant",
+        ),
+        (&["run", "ricart-agrawala", "--runtime", "gpu"], "--runtime"),
+    ];
+    for (args, needle) in cases {
+        let output = workbench(args);
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{args:?}: one line, got {stderr}"
+        );
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(needle),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn a_run_with_violations_prints_its_record_and_exits_1() {
+    let output = workbench(&[
+        "run",
+        "centralized",
+        "--variant",
+        "bug-no-queue",
+        "--think",
+        "0ms",
+        "--hold",
+        "3ms",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let record = json(&output);
+    assert!(record["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v.as_str().unwrap().starts_with("mutual-exclusion")));
+}
+
+#[test]
+fn list_names_every_algorithm_with_its_family() {
+    let output = workbench(&["list"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for name in ["centralized", "ricart-agrawala"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"));
+        assert!(line.contains("mutex"), "{line}");
+    }
+}
+
+#[test]
+fn csv_has_a_header_and_one_row_with_matching_columns() {
+    let output = workbench(&["run", "centralized", "--ops", "20", "--format", "csv"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("algorithm,family,variant,runtime,nodes,seed,ops,messages_total,"));
+    assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
+}

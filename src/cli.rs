@@ -18,7 +18,7 @@ pub enum Command {
     /// List the algorithms with their family, variants and a one-line description.
     List,
     /// Run one algorithm and print its record.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 /// How a record is printed.

@@ -3,7 +3,7 @@
 use harness::{Algorithm, Family, RunError, RunRecord, RunSpec};
 
 /// What the CLI knows of one algorithm.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Entry {
     pub name: &'static str,
     pub family: Family,

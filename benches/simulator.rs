@@ -23,7 +23,10 @@ fn spec() -> RunSpec {
         nodes: NODES,
         ops: Some(ENTRIES),
         network: NetworkConfig::reliable(Latency::constant(Duration::from_millis(1))),
-        workload: Workload { think: Duration::ZERO, ..Workload::default() },
+        workload: Workload {
+            think: Duration::ZERO,
+            ..Workload::default()
+        },
         ..RunSpec::default()
     }
 }
@@ -78,14 +81,26 @@ fn bare_loop(events: u64) -> u64 {
     let mut seq = 0;
     for node in 0..(NODES * NODES) as u32 {
         let (from, to) = (node % NODES as u32, node / NODES as u32);
-        heap.push(Reverse(BareEvent { time: 0, seq, from, to, msg: RaMsg::Request { timestamp: 0 } }));
+        heap.push(Reverse(BareEvent {
+            time: 0,
+            seq,
+            from,
+            to,
+            msg: RaMsg::Request { timestamp: 0 },
+        }));
         seq += 1;
     }
     let mut handled = 0;
     while handled < events {
         let Reverse(event) = heap.pop().expect("the loop never drains");
         black_box(&event.msg);
-        heap.push(Reverse(BareEvent { time: event.time + 1_000_000, seq, from: event.to, to: event.from, msg: event.msg }));
+        heap.push(Reverse(BareEvent {
+            time: event.time + 1_000_000,
+            seq,
+            from: event.to,
+            to: event.from,
+            msg: event.msg,
+        }));
         seq += 1;
         handled += 1;
     }
@@ -97,7 +112,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("sim_ricart_agrawala_n{NODES}"));
     group.throughput(Throughput::Elements(delivered));
     group.bench_function("simulator", |b| b.iter(|| black_box(simulate())));
-    group.bench_function("bare_heap_loop", |b| b.iter(|| black_box(bare_loop(delivered))));
+    group.bench_function("bare_heap_loop", |b| {
+        b.iter(|| black_box(bare_loop(delivered)))
+    });
     group.finish();
 }
 

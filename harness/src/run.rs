@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::checkers::{run_checkers, Checker, EveryRequestGranted, MutualExclusion};
+use crate::checkers::{capped, run_checkers, Checker, EveryRequestGranted, MutualExclusion};
 use crate::drivers::MutexDriver;
 use crate::metrics::{leader_changes, work};
 use crate::{
@@ -90,7 +90,7 @@ fn record_of<A: Algorithm>(
     checkers: &[Box<dyn Checker>],
 ) -> RunRecord {
     let done = work(A::FAMILY, &outcome.history);
-    let mut violations = outcome.live_violations.clone();
+    let mut violations = capped("live monitor", outcome.live_violations.clone());
     violations.extend(run_checkers(checkers, &outcome.history));
     if let Some(target) = spec.op_target() {
         if done.ops < target {

@@ -152,19 +152,20 @@ fn mutual_exclusion_holds_in_the_threads_runtime() {
     }
 }
 
-// The mutant only shows when a node requests while the holder is the only one it waits for, so
-// the workload leaves idle gaps (think up to 10 ms) and long stays (5 ms): 100 entries then give
-// many such windows.
+// The mutant only shows when a request reaches the holder while every other node is idle (under
+// heavy contention requests queue up before the holder enters, and are deferred correctly). So the
+// workload is sparse: think up to 40 ms, hold 5 ms. Every seed then shows many overlaps in sim,
+// and a threads run has dozens of chances.
 #[test]
 fn the_reply_while_inside_mutant_is_caught() {
     let spec = RunSpec {
         variant: Some("bug-reply-while-inside".into()),
         workload: Workload {
-            think: Duration::from_millis(10),
+            think: Duration::from_millis(40),
             hold: Duration::from_millis(5),
             ..Workload::default()
         },
-        ..spec(4, 100, 1)
+        ..spec(4, 60, 1)
     };
     let record = harness::run::<RicartAgrawala>(&spec).unwrap();
     assert!(

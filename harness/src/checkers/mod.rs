@@ -27,17 +27,21 @@ pub trait Checker: Send + Sync {
 pub fn run_checkers(checkers: &[Box<dyn Checker>], history: &History) -> Vec<String> {
     let mut all = Vec::new();
     for checker in checkers {
-        let found = checker.check(history);
-        let extra = found.len().saturating_sub(MAX_REPORTED);
-        all.extend(
-            found
-                .into_iter()
-                .take(MAX_REPORTED)
-                .map(|v| format!("{}: {v}", checker.name())),
-        );
-        if extra > 0 {
-            all.push(format!("{}: ... and {extra} more", checker.name()));
-        }
+        let found = checker
+            .check(history)
+            .into_iter()
+            .map(|v| format!("{}: {v}", checker.name()));
+        all.extend(capped(checker.name(), found.collect()));
     }
     all
+}
+
+/// Keeps the first [`MAX_REPORTED`] of one source's violations and summarises the rest.
+pub fn capped(source: &str, mut violations: Vec<String>) -> Vec<String> {
+    let extra = violations.len().saturating_sub(MAX_REPORTED);
+    if extra > 0 {
+        violations.truncate(MAX_REPORTED);
+        violations.push(format!("{source}: ... and {extra} more"));
+    }
+    violations
 }

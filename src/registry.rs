@@ -27,7 +27,11 @@ fn entry<A: Algorithm>() -> Entry {
 pub fn all() -> Vec<Entry> {
     let mut entries = vec![
         entry::<centralized::Centralized>(),
+        entry::<lamport::Lamport>(),
+        entry::<maekawa::Maekawa>(),
         entry::<ricart_agrawala::RicartAgrawala>(),
+        entry::<suzuki_kasami::SuzukiKasami>(),
+        entry::<token_ring::TokenRing>(),
     ];
     entries.sort_by_key(|e| (e.family, e.name));
     entries

@@ -27,6 +27,13 @@ pub enum TimerCommand<T> {
     Cancel(T),
 }
 
+/// What a node emitted during one or more steps (see [`Context::take_effects`]).
+pub struct Effects<N: Node> {
+    pub sends: Vec<(NodeId, N::Msg)>,
+    pub timers: Vec<TimerCommand<N::Timer>>,
+    pub observations: Vec<Observation>,
+}
+
 /// Everything a node may do, collected during one step and carried out by the runtime after it.
 ///
 /// The runtime owns one context per node slot and keeps it across crashes: the node's RNG and its
@@ -135,6 +142,21 @@ impl<N: Node> Context<N> {
     /// Reports what the node means (entered the critical section, became leader, ...).
     pub fn observe(&mut self, observation: Observation) {
         self.observations.push(observation);
+    }
+
+    /// Takes what the node emitted since the last call, leaving the buffers empty: for unit tests
+    /// that feed one input and assert the step's effects.
+    pub fn take_effects(&mut self) -> Effects<N> {
+        Effects {
+            sends: std::mem::take(&mut self.sends),
+            timers: std::mem::take(&mut self.timers),
+            observations: std::mem::take(&mut self.observations),
+        }
+    }
+
+    /// A context for unit tests: node `id` of `nodes`, RNG seeded from `id`.
+    pub fn for_test(id: NodeId, nodes: usize) -> Self {
+        Context::new(id, nodes, seeded_rng(0, 1 + id.0 as u64))
     }
 
     // ---- runtime side ----

@@ -90,7 +90,7 @@ mod time;
 mod transmit;
 
 pub use client::ClientOp;
-pub use context::{seeded_rng, Context, NodeRng, TimerCommand};
+pub use context::{seeded_rng, Context, Effects, NodeRng, TimerCommand};
 pub use counts::MessageCounts;
 pub use driver::{Driver, DriverCommand, DriverContext};
 pub use duration::{format_duration, parse_duration};

@@ -48,6 +48,12 @@ pub trait Algorithm: Node {
     /// Selectable variants: `(name, one-line description)`. The default variant is unnamed.
     const VARIANTS: &'static [(&'static str, &'static str)] = &[];
 
+    /// Checkers for what this algorithm promises beyond its family's invariants (entry in
+    /// timestamp order, one value chosen per slot, ...). They run after every run.
+    fn extra_checkers() -> Vec<Box<dyn crate::checkers::Checker>> {
+        Vec::new()
+    }
+
     /// Builds the run configuration from the run's spec (its `variant` in particular).
     /// An unknown variant is an error naming it and the known ones.
     fn configure(spec: &RunSpec) -> Result<Self::Config, SpecError>;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::metrics::MutexMetrics;
 use crate::{Family, LatencySummary, RuntimeKind};
 
 /// What one run measured.
@@ -31,6 +32,9 @@ pub struct RunRecord {
     /// Virtual time in sim, wall-clock time in threads.
     pub elapsed_ms: f64,
     pub leader_changes: u64,
+    /// Mutex family only: synchronization delay and fairness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutex: Option<MutexMetrics>,
     /// Invariant violations, one sentence each; empty when none.
     pub violations: Vec<String>,
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::checkers::{capped, run_checkers, Checker, EveryRequestGranted, MutualExclusion};
 use crate::drivers::MutexDriver;
-use crate::metrics::{leader_changes, work};
+use crate::metrics::{leader_changes, mutex_metrics, work};
 use crate::{
     sim, threads, Algorithm, Driver, Family, LatencySummary, LiveMonitor, MutexOccupancy, RunError,
     RunOutcome, RunRecord, RunSetup, RunSpec, RuntimeKind, SpecError, StopReason,
@@ -63,9 +63,10 @@ pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunO
     let config = A::configure(spec)?;
     let FamilyKit {
         driver,
-        checkers,
+        mut checkers,
         monitor,
     } = family_kit(A::FAMILY, spec)?;
+    checkers.extend(A::extra_checkers());
     let setup = RunSetup::<A> {
         config,
         nodes: spec.nodes,
@@ -137,6 +138,7 @@ fn record_of<A: Algorithm>(
         },
         elapsed_ms: (outcome.elapsed.0 as f64 / 1e3).round() / 1e3,
         leader_changes: leader_changes(&outcome.history),
+        mutex: (A::FAMILY == Family::Mutex).then(|| mutex_metrics(&outcome.history)),
         violations,
     }
 }

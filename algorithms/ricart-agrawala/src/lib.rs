@@ -164,6 +164,11 @@ impl Algorithm for RicartAgrawala {
         "teaching mutant: replies to requests while inside the critical section",
     )];
 
+    /// Entries follow (timestamp, id) order among overlapping requests (paper §2).
+    fn extra_checkers() -> Vec<Box<dyn harness::checkers::Checker>> {
+        vec![Box::new(harness::checkers::TimestampOrder)]
+    }
+
     fn configure(spec: &RunSpec) -> Result<RaConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
         Ok(RaConfig {

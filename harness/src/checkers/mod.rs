@@ -5,9 +5,11 @@
 
 mod every_request_granted;
 mod mutual_exclusion;
+mod timestamp_order;
 
 pub use every_request_granted::EveryRequestGranted;
 pub use mutual_exclusion::MutualExclusion;
+pub use timestamp_order::TimestampOrder;
 
 use crate::History;
 

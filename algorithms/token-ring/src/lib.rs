@@ -1,0 +1,365 @@
+//! # Token Ring mutual exclusion
+//!
+//! Le Lann's token ring (1977) as taught in Tanenbaum & van Steen, *Distributed Systems* (3rd ed.,
+//! §6.3.3), with the ring's two classic repairs: skipping a dead successor and regenerating a
+//! lost token.
+//!
+//! Nodes form a logical ring by id (0 → 1 → … → N-1 → 0). One token circulates; its holder may
+//! enter. A node that receives the token and wants to enter keeps it until it leaves, then passes
+//! it to its successor; a node that does not want it passes it on after a short token-holding
+//! time (`idle_pass_delay`, 1 ms by default, which also bounds idle circulation).
+//!
+//! - **Dead successors.** The receiver of the token acknowledges it with ACK. A sender that gets
+//!   no ACK within `ack_timeout` sends the token to the next node after the silent one, and so on.
+//! - **Lost token.** Every node expects to see the token within `loss_timeout · (1 + id)` (the
+//!   lowest live id times out first, like the ring's active monitor in IEEE 802.5). It then
+//!   regenerates the token with the next *generation*. Every token carries (generation, hop);
+//!   a node accepts only a token newer than any it has accepted or passed on, so a late copy of an
+//!   old token (a network duplicate, a token from before the regeneration) is discarded.
+//!
+//! **Guarantees.** Mutual exclusion while there is one token; no starvation (the token visits
+//! everyone in turn). Both repairs assume failure detection is accurate: a successor that is only
+//! slow (ACK later than `ack_timeout`), or a token that is only late (longer than the loss
+//! timeout), yields two tokens of one generation. That is the algorithm's classical assumption,
+//! and `slow` faults make it visible; it is not hidden here.
+//!
+//! **Messages per entry: 1 to ∞ token passes, each with its ACK.** Counting convention: every
+//! TOKEN and ACK on the wire counts, idle circulation included, so an entry costs
+//! 2 · (hops the token made since the previous entry). The formula scenario is light load with
+//! requesters taking turns in ring order and no think time: the requester is always the next
+//! node, so each entry costs exactly 2 messages (one hop and its ACK), and the first costs 0
+//! (node 0 starts with the token): 2(K-1) for K entries. An idle rotation costs 2N.
+//!
+//! **Variants.** `bug-no-generation-check`: a teaching mutant that accepts every token it is
+//! given, so a duplicated or stale token becomes a second live token.
+
+use std::time::Duration;
+
+use harness::{
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
+    RunSpec, SpecError,
+};
+
+/// The token's identity: regenerations bump the generation, every pass bumps the hop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Stamp {
+    pub generation: u64,
+    pub hop: u64,
+}
+
+/// Messages of the token ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum RingMsg {
+    Token(Stamp),
+    Ack(Stamp),
+}
+
+impl Message for RingMsg {
+    fn kind(&self) -> &'static str {
+        match self {
+            RingMsg::Token(_) => "token",
+            RingMsg::Ack(_) => "ack",
+        }
+    }
+}
+
+/// Timers of a ring node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RingTimer {
+    /// Pass the idle token on.
+    PassOn,
+    /// The successor did not acknowledge the token.
+    Ack,
+    /// The token has not come by for too long.
+    Loss,
+}
+
+/// Run configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RingConfig {
+    pub idle_pass_delay: Duration,
+    pub ack_timeout: Duration,
+    pub loss_timeout: Duration,
+    /// Teaching mutant: accept any token, whatever its stamp.
+    pub skip_generation_check: bool,
+}
+
+impl Default for RingConfig {
+    fn default() -> Self {
+        RingConfig {
+            idle_pass_delay: Duration::from_millis(1),
+            ack_timeout: Duration::from_millis(20),
+            loss_timeout: Duration::from_millis(500),
+            skip_generation_check: false,
+        }
+    }
+}
+
+/// Survives a crash: only the fact that the node has run before, so a restarted node 0 does not
+/// mint a second first token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HasStarted;
+
+/// One process of the token ring.
+#[derive(Debug)]
+pub struct TokenRing {
+    id: NodeId,
+    nodes: usize,
+    config: RingConfig,
+    /// The token, while we hold it.
+    token: Option<Stamp>,
+    /// The newest stamp we accepted or passed on.
+    newest: Stamp,
+    /// The token we passed and the node that has not acknowledged it yet.
+    unacknowledged: Option<(NodeId, Stamp)>,
+    requesting: bool,
+    inside: bool,
+    first_start: bool,
+}
+
+impl TokenRing {
+    fn after(&self, node: NodeId) -> NodeId {
+        NodeId(((node.index() + 1) % self.nodes) as u32)
+    }
+
+    fn loss_timeout(&self) -> Duration {
+        self.config.loss_timeout * (1 + self.id.0)
+    }
+
+    /// We hold the token: enter if we want to, else pass it on shortly.
+    fn use_token(&mut self, cx: &mut Context<Self>) {
+        if self.requesting {
+            self.requesting = false;
+            self.inside = true;
+            cx.observe(Observation::Entered);
+        } else {
+            cx.set_timer(RingTimer::PassOn, self.config.idle_pass_delay);
+        }
+    }
+
+    /// Sends the token we hold to our successor.
+    fn pass_on(&mut self, cx: &mut Context<Self>) {
+        let Some(held) = self.token.take() else {
+            return;
+        };
+        let stamp = Stamp {
+            generation: held.generation,
+            hop: held.hop + 1,
+        };
+        self.newest = self.newest.max(stamp);
+        let successor = self.after(self.id);
+        self.send_token(cx, successor, stamp);
+    }
+
+    fn send_token(&mut self, cx: &mut Context<Self>, to: NodeId, stamp: Stamp) {
+        if to == self.id {
+            // Everyone else is silent: keep the token and try again later.
+            self.token = Some(stamp);
+            cx.set_timer(RingTimer::PassOn, self.config.ack_timeout);
+            return;
+        }
+        cx.send(to, RingMsg::Token(stamp));
+        self.unacknowledged = Some((to, stamp));
+        cx.set_timer(RingTimer::Ack, self.config.ack_timeout);
+    }
+
+    fn accepts(&self, stamp: Stamp) -> bool {
+        self.config.skip_generation_check || stamp > self.newest
+    }
+}
+
+impl Node for TokenRing {
+    type Msg = RingMsg;
+    type Timer = RingTimer;
+    type Stable = HasStarted;
+    type Config = RingConfig;
+
+    fn new(id: NodeId, nodes: usize, config: &RingConfig, stable: Option<HasStarted>) -> Self {
+        TokenRing {
+            id,
+            nodes,
+            config: config.clone(),
+            token: None,
+            newest: Stamp {
+                generation: 0,
+                hop: 0,
+            },
+            unacknowledged: None,
+            requesting: false,
+            inside: false,
+            first_start: stable.is_none(),
+        }
+    }
+
+    fn on_start(&mut self, cx: &mut Context<Self>) {
+        cx.persist(HasStarted);
+        if self.id == NodeId(0) && self.first_start {
+            self.token = Some(self.newest);
+            self.use_token(cx);
+        }
+        cx.set_timer(RingTimer::Loss, self.loss_timeout());
+    }
+
+    fn on_message(&mut self, cx: &mut Context<Self>, from: NodeId, msg: RingMsg) {
+        match msg {
+            RingMsg::Token(stamp) => {
+                cx.send(from, RingMsg::Ack(stamp));
+                if !self.accepts(stamp) {
+                    return;
+                }
+                self.newest = self.newest.max(stamp);
+                self.token = Some(stamp);
+                cx.set_timer(RingTimer::Loss, self.loss_timeout());
+                self.use_token(cx);
+            }
+            RingMsg::Ack(stamp) => {
+                if self.unacknowledged == Some((from, stamp)) {
+                    self.unacknowledged = None;
+                    cx.cancel_timer(RingTimer::Ack);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<Self>, timer: RingTimer) {
+        match timer {
+            RingTimer::PassOn if !self.inside && !self.requesting => self.pass_on(cx),
+            RingTimer::PassOn => {}
+            RingTimer::Ack => {
+                // The successor is silent: presume it dead and skip it.
+                if let Some((silent, stamp)) = self.unacknowledged.take() {
+                    let next = self.after(silent);
+                    self.send_token(cx, next, stamp);
+                }
+            }
+            RingTimer::Loss => {
+                if self.token.is_none() && self.unacknowledged.is_none() {
+                    let stamp = Stamp {
+                        generation: self.newest.generation + 1,
+                        hop: 0,
+                    };
+                    self.newest = stamp;
+                    self.token = Some(stamp);
+                    cx.observe(Observation::Note {
+                        label: "token_regenerated",
+                        value: stamp.generation,
+                    });
+                    self.use_token(cx);
+                }
+                cx.set_timer(RingTimer::Loss, self.loss_timeout());
+            }
+        }
+    }
+
+    fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
+        match op {
+            ClientOp::Acquire if !self.requesting && !self.inside => {
+                cx.observe(Observation::Requested { timestamp: None });
+                self.requesting = true;
+                if self.token.is_some() {
+                    cx.cancel_timer(RingTimer::PassOn);
+                    self.use_token(cx);
+                }
+            }
+            ClientOp::Release if self.inside => {
+                self.inside = false;
+                cx.observe(Observation::Exited);
+                cx.set_timer(RingTimer::Loss, self.loss_timeout());
+                self.pass_on(cx);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Algorithm for TokenRing {
+    const NAME: &'static str = "token-ring";
+    const FAMILY: Family = Family::Mutex;
+    const SUMMARY: &'static str =
+        "a token circulates on a ring; skips dead successors, regenerates a lost token";
+    const VARIANTS: &'static [(&'static str, &'static str)] = &[(
+        "bug-no-generation-check",
+        "teaching mutant: accepts stale and duplicated tokens",
+    )];
+
+    fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
+        let variant = known_variant::<Self>(spec)?;
+        Ok(RingConfig {
+            skip_generation_check: variant == Some("bug-no-generation-check"),
+            ..RingConfig::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: u32, nodes: usize) -> (TokenRing, Context<TokenRing>) {
+        (
+            TokenRing::new(NodeId(id), nodes, &RingConfig::default(), None),
+            Context::for_test(NodeId(id), nodes),
+        )
+    }
+
+    fn stamp(generation: u64, hop: u64) -> Stamp {
+        Stamp { generation, hop }
+    }
+
+    #[test]
+    fn acknowledges_and_discards_a_token_older_than_one_seen() {
+        let (mut n, mut cx) = node(2, 4);
+        n.on_message(&mut cx, NodeId(1), RingMsg::Token(stamp(2, 0)));
+        n.on_timer(&mut cx, RingTimer::PassOn);
+        cx.take_effects();
+        n.on_message(&mut cx, NodeId(1), RingMsg::Token(stamp(1, 7)));
+        let effects = cx.take_effects();
+        assert_eq!(
+            effects.sends,
+            vec![(NodeId(1), RingMsg::Ack(stamp(1, 7)))],
+            "ack, but no pass on"
+        );
+        assert!(n.token.is_none());
+    }
+
+    #[test]
+    fn a_silent_successor_is_skipped() {
+        let (mut n, mut cx) = node(1, 4);
+        n.on_message(&mut cx, NodeId(0), RingMsg::Token(stamp(0, 1)));
+        n.on_timer(&mut cx, RingTimer::PassOn);
+        assert_eq!(n.unacknowledged, Some((NodeId(2), stamp(0, 2))));
+        cx.take_effects();
+        n.on_timer(&mut cx, RingTimer::Ack);
+        assert_eq!(
+            cx.take_effects().sends,
+            vec![(NodeId(3), RingMsg::Token(stamp(0, 2)))]
+        );
+    }
+
+    #[test]
+    fn a_lost_token_is_regenerated_with_the_next_generation() {
+        let (mut n, mut cx) = node(3, 4);
+        n.on_message(&mut cx, NodeId(2), RingMsg::Token(stamp(4, 9)));
+        n.on_timer(&mut cx, RingTimer::PassOn);
+        n.on_message(&mut cx, NodeId(0), RingMsg::Ack(stamp(4, 10)));
+        cx.take_effects();
+        n.on_timer(&mut cx, RingTimer::Loss);
+        let effects = cx.take_effects();
+        assert_eq!(
+            effects.observations,
+            vec![Observation::Note {
+                label: "token_regenerated",
+                value: 5
+            }]
+        );
+        assert_eq!(n.token, Some(stamp(5, 0)));
+    }
+
+    #[test]
+    fn a_restarted_node_zero_does_not_mint_a_second_token() {
+        let mut n = TokenRing::new(NodeId(0), 3, &RingConfig::default(), Some(HasStarted));
+        let mut cx = Context::for_test(NodeId(0), 3);
+        n.on_start(&mut cx);
+        assert!(n.token.is_none());
+    }
+}

@@ -52,7 +52,8 @@ pub struct WorkSummary {
     pub latencies: Vec<u64>,
 }
 
-/// Mutex: one op is one entry; its latency is the response time, from `Acquire` to `Entered`.
+/// Mutex: one op is one completed entry (entered, then exited; an entry cut short by a crash
+/// does not count). Its latency is the response time, from `Acquire` to `Entered`.
 pub fn mutex_work(history: &History) -> WorkSummary {
     let nodes = history
         .events
@@ -67,11 +68,11 @@ pub fn mutex_work(history: &History) -> WorkSummary {
         match event.kind {
             EventKind::Invoke(ClientOp::Acquire) => *slot = Some(event.time),
             EventKind::Observed(Observation::Entered) => {
-                work.ops += 1;
                 if let Some(since) = slot.take() {
                     work.latencies.push(event.time.0.saturating_sub(since.0));
                 }
             }
+            EventKind::Observed(Observation::Exited) => work.ops += 1,
             EventKind::Crashed => *slot = None,
             _ => {}
         }
@@ -112,9 +113,10 @@ mod tests {
             (3, 0, Observed(Observation::Entered)),
             (4, 0, Observed(Observation::Exited)),
             (7, 1, Observed(Observation::Entered)),
+            (8, 1, Crashed),
         ]);
         let work = mutex_work(&history);
-        assert_eq!(work.ops, 2);
+        assert_eq!(work.ops, 1, "n1's entry was cut short by its crash");
         assert_eq!(work.latencies, vec![3_000_000, 5_000_000]);
         let summary = LatencySummary::from_nanos(work.latencies);
         // HDR keeps 3 significant digits.

@@ -28,7 +28,9 @@
 //! 2 · (hops the token made since the previous entry). The formula scenario is light load with
 //! requesters taking turns in ring order and no think time: the requester is always the next
 //! node, so each entry costs exactly 2 messages (one hop and its ACK), and the first costs 0
-//! (node 0 starts with the token): 2(K-1) for K entries. An idle rotation costs 2N.
+//! (node 0 starts with the token). A run of K entries ends at the K-th exit, whose pass to the
+//! next node is sent (and counted) but whose ACK arrives after the run: 2K - 1 messages in all.
+//! An idle rotation costs 2N.
 //!
 //! **Variants.** `bug-no-generation-check`: a teaching mutant that accepts every token it is
 //! given, so a duplicated or stale token becomes a second live token.

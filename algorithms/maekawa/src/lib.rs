@@ -173,11 +173,9 @@ impl Maekawa {
                     self.queue.remove(&(ts, from));
                 }
             }
-            MaekawaMsg::Yield { ts } => {
-                if self.locked_for == Some((ts, from)) {
-                    self.queue.insert((ts, from));
-                    self.vote_next(cx);
-                }
+            MaekawaMsg::Yield { ts } if self.locked_for == Some((ts, from)) => {
+                self.queue.insert((ts, from));
+                self.vote_next(cx);
             }
             // ---- requester ----
             MaekawaMsg::Locked { ts } if mine(ts) && !self.inside => {

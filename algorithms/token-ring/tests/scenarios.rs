@@ -156,7 +156,7 @@ fn a_crashed_holder_token_is_regenerated_exactly_once() {
         .events
         .iter()
         .filter(|e| e.time <= crash_at && e.kind == EventKind::Observed(Observation::Entered))
-        .last()
+        .next_back()
         .unwrap()
         .node;
     let fault = format!("crash:{}@100ms", holder.0).parse().unwrap();

@@ -155,8 +155,7 @@ fn a_crashed_holder_token_is_regenerated_exactly_once() {
         .history
         .events
         .iter()
-        .filter(|e| e.time <= crash_at && e.kind == EventKind::Observed(Observation::Entered))
-        .next_back()
+        .rfind(|e| e.time <= crash_at && e.kind == EventKind::Observed(Observation::Entered))
         .unwrap()
         .node;
     let fault = format!("crash:{}@100ms", holder.0).parse().unwrap();

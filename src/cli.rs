@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use harness::{Latency, MutexLoad, RuntimeKind, TimedFault};
+use harness::{Initiator, Latency, MutexLoad, RuntimeKind, TimedFault};
 
 /// Run distributed agreement algorithms side by side on one harness and measure them.
 #[derive(Debug, Parser)]
@@ -79,6 +79,13 @@ pub struct RunArgs {
     /// Mutex: each wait before a request is uniform in [0, THINK].
     #[arg(long, default_value = "2ms", value_parser = harness::parse_duration)]
     pub think: Duration,
+    /// Election: who starts the first election: lowest, highest, random (live ids), all, a node
+    /// id, or detection (the nodes notice there is no leader by themselves).
+    #[arg(long, default_value = "detection", value_parser = parse_initiator)]
+    pub initiator: Initiator,
+    /// Election: time between an agreement and the next crash (or restart) of the leader.
+    #[arg(long, default_value = "100ms", value_parser = harness::parse_duration)]
+    pub pause: Duration,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -93,6 +100,10 @@ fn parse_latency(s: &str) -> Result<Latency, String> {
 }
 
 fn parse_fault(s: &str) -> Result<TimedFault, String> {
+    s.parse()
+}
+
+fn parse_initiator(s: &str) -> Result<Initiator, String> {
     s.parse()
 }
 

@@ -26,7 +26,9 @@ fn entry<A: Algorithm>() -> Entry {
 /// Every registered algorithm, by family then name.
 pub fn all() -> Vec<Entry> {
     let mut entries = vec![
+        entry::<bully::Bully>(),
         entry::<centralized::Centralized>(),
+        entry::<ring::Ring>(),
         entry::<lamport::Lamport>(),
         entry::<maekawa::Maekawa>(),
         entry::<ricart_agrawala::RicartAgrawala>(),

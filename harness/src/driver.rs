@@ -29,6 +29,10 @@ pub enum DriverCommand {
     Submit { node: NodeId, op: ClientOp },
     /// Call [`Driver::on_wake`] with `token` after `after`.
     Wake { after: Duration, token: u64 },
+    /// Crash `node` now (its stable storage survives), as a fault plan would.
+    Crash(NodeId),
+    /// Restart `node` now from its stable storage.
+    Restart(NodeId),
 }
 
 /// The driver's view of the run: the time, a seeded RNG, and a buffer of commands.
@@ -66,6 +70,16 @@ impl DriverContext {
     /// Asks for [`Driver::on_wake`] with `token` after `after`.
     pub fn wake_after(&mut self, after: Duration, token: u64) {
         self.commands.push(DriverCommand::Wake { after, token });
+    }
+
+    /// Crashes `node` now: the harness crashing a leader to make the cluster elect another.
+    pub fn crash(&mut self, node: NodeId) {
+        self.commands.push(DriverCommand::Crash(node));
+    }
+
+    /// Restarts a crashed `node` from its stable storage.
+    pub fn restart(&mut self, node: NodeId) {
+        self.commands.push(DriverCommand::Restart(node));
     }
 
     /// Runtime: sets the time before calling the driver.

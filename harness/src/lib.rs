@@ -69,6 +69,7 @@ mod counts;
 mod driver;
 pub mod drivers;
 mod duration;
+pub mod election;
 mod error;
 mod fault;
 mod history;
@@ -108,7 +109,7 @@ pub use observation::Observation;
 pub use record::RunRecord;
 pub use run::{family_kit, run, run_with_outcome, FamilyKit};
 pub use runtime::{RunOutcome, RunSetup, StopReason};
-pub use spec::{Family, MutexLoad, RunSpec, RuntimeKind, Workload};
+pub use spec::{Family, Initiator, MutexLoad, RunSpec, RuntimeKind, Workload};
 pub use time::Time;
 pub use transmit::{Transmission, Transmitter};
 

@@ -80,11 +80,54 @@ pub fn mutex_work(history: &History) -> WorkSummary {
     work
 }
 
-/// The work summary for `family`.
-pub fn work(family: Family, history: &History) -> WorkSummary {
+/// Election: one op is one election that ended in agreement; its latency is the time from the
+/// trigger (start, explicit start, the leader's crash, a restart) to agreement.
+pub fn election_work(nodes: usize, history: &History) -> WorkSummary {
+    let elections = crate::election::ElectionTracker::over(nodes, &history.events).elections();
+    let latencies: Vec<u64> = elections
+        .iter()
+        .filter_map(|e| e.ended.map(|end| end.0.saturating_sub(e.started.0)))
+        .collect();
+    WorkSummary {
+        ops: latencies.len() as u64,
+        latencies,
+    }
+}
+
+/// The work summary for `family` in a cluster of `nodes`.
+pub fn work(family: Family, nodes: usize, history: &History) -> WorkSummary {
     match family {
         Family::Mutex => mutex_work(history),
-        Family::Election | Family::Replication => WorkSummary::default(),
+        Family::Election => election_work(nodes, history),
+        Family::Replication => WorkSummary::default(),
+    }
+}
+
+/// Election traffic apart from failure-detection traffic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ElectionMetrics {
+    /// Messages of the elections themselves (every kind not listed as detection).
+    pub election_messages: u64,
+    /// Heartbeats, pings and the like.
+    pub detection_messages: u64,
+    pub election_messages_per_op: f64,
+}
+
+impl ElectionMetrics {
+    /// Splits the sends by kind into election and detection traffic.
+    pub fn split(sent: &crate::MessageCounts, detection_kinds: &[&str], ops: u64) -> Self {
+        let detection: u64 = detection_kinds.iter().map(|k| sent.get(k)).sum();
+        let election = sent.total() - detection;
+        let per_op = if ops == 0 {
+            0.0
+        } else {
+            (election as f64 / ops as f64 * 1e4).round() / 1e4
+        };
+        ElectionMetrics {
+            election_messages: election,
+            detection_messages: detection,
+            election_messages_per_op: per_op,
+        }
     }
 }
 

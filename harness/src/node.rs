@@ -50,9 +50,14 @@ pub trait Algorithm: Node {
 
     /// Checkers for what this algorithm promises beyond its family's invariants (entry in
     /// timestamp order, one value chosen per slot, ...). They run after every run.
-    fn extra_checkers() -> Vec<Box<dyn crate::checkers::Checker>> {
+    fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn crate::checkers::Checker>> {
+        let _ = spec;
         Vec::new()
     }
+
+    /// Message kinds that are failure-detection traffic (heartbeats, pings), reported apart from
+    /// the algorithm's own messages.
+    const DETECTION_KINDS: &'static [&'static str] = &[];
 
     /// Builds the run configuration from the run's spec (its `variant` in particular).
     /// An unknown variant is an error naming it and the known ones.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::MutexMetrics;
+use crate::metrics::{ElectionMetrics, MutexMetrics};
 use crate::{Family, LatencySummary, RuntimeKind};
 
 /// What one run measured.
@@ -35,6 +35,9 @@ pub struct RunRecord {
     /// Mutex family only: synchronization delay and fairness.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mutex: Option<MutexMetrics>,
+    /// Election family only: election traffic apart from failure detection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election: Option<ElectionMetrics>,
     /// Invariant violations, one sentence each; empty when none.
     pub violations: Vec<String>,
 }

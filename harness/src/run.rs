@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::checkers::{capped, run_checkers, Checker, EveryRequestGranted, MutualExclusion};
-use crate::drivers::MutexDriver;
-use crate::metrics::{leader_changes, mutex_metrics, work};
+use crate::checkers::{
+    capped, run_checkers, Agreement, Checker, EveryRequestGranted, HighestIdWins, MutualExclusion,
+};
+use crate::drivers::{ElectionDriver, MutexDriver};
+use crate::metrics::{leader_changes, mutex_metrics, work, ElectionMetrics};
 use crate::{
     sim, threads, Algorithm, Driver, Family, LatencySummary, LiveMonitor, MutexOccupancy, RunError,
     RunOutcome, RunRecord, RunSetup, RunSpec, RuntimeKind, SpecError, StopReason,
@@ -20,13 +22,9 @@ pub struct FamilyKit {
 
 /// What a family needs to run and be checked.
 pub fn family_kit(family: Family, spec: &RunSpec) -> Result<FamilyKit, SpecError> {
+    let (nodes, workload, target) = (spec.nodes, spec.workload.clone(), spec.op_target());
     match family {
         Family::Mutex => {
-            let driver = Box::new(MutexDriver::new(
-                spec.nodes,
-                spec.workload.clone(),
-                spec.op_target(),
-            ));
             let mut checkers: Vec<Box<dyn Checker>> = vec![Box::new(EveryRequestGranted)];
             let monitor: Option<Arc<dyn LiveMonitor>> = match spec.runtime {
                 // Exact over the simulator's single order of events.
@@ -37,13 +35,22 @@ pub fn family_kit(family: Family, spec: &RunSpec) -> Result<FamilyKit, SpecError
                 // Checked at the moment of entry: thread stamps cannot order exit against entry.
                 RuntimeKind::Threads => Some(Arc::new(MutexOccupancy::default())),
             };
+            let driver = Box::new(MutexDriver::new(nodes, workload, target));
             Ok(FamilyKit {
                 driver,
                 checkers,
                 monitor,
             })
         }
-        Family::Election | Family::Replication => Err(SpecError::field(
+        Family::Election => Ok(FamilyKit {
+            driver: Box::new(ElectionDriver::new(nodes, workload, target)),
+            checkers: vec![
+                Box::new(Agreement { nodes }),
+                Box::new(HighestIdWins { nodes }),
+            ],
+            monitor: None,
+        }),
+        Family::Replication => Err(SpecError::field(
             "algorithm",
             format!("the {family} family has no driver yet"),
         )),
@@ -66,7 +73,7 @@ pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunO
         mut checkers,
         monitor,
     } = family_kit(A::FAMILY, spec)?;
-    checkers.extend(A::extra_checkers());
+    checkers.extend(A::extra_checkers(spec));
     let setup = RunSetup::<A> {
         config,
         nodes: spec.nodes,
@@ -85,33 +92,40 @@ pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunO
     Ok((record, outcome))
 }
 
+fn progress_violation(spec: &RunSpec, outcome: &RunOutcome, done: u64) -> Option<String> {
+    let target = spec.op_target()?;
+    if done >= target {
+        return None;
+    }
+    let why = match outcome.stop {
+        StopReason::TimeLimit => format!("the time limit ({:?}) was reached", spec.time_limit()),
+        StopReason::Quiescent => "nothing was left to happen (stuck)".to_string(),
+        StopReason::EventLimit => format!("the event limit ({}) was reached", sim::MAX_EVENTS),
+        StopReason::Finished => "the run stopped".to_string(),
+    };
+    Some(format!(
+        "progress: {done} of {target} ops completed: {why} at {}",
+        outcome.elapsed
+    ))
+}
+
+fn ratio(numerator: f64, denominator: f64, decimals: i32) -> f64 {
+    if denominator == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(decimals);
+    (numerator / denominator * scale).round() / scale
+}
+
 fn record_of<A: Algorithm>(
     spec: &RunSpec,
     outcome: &RunOutcome,
     checkers: &[Box<dyn Checker>],
 ) -> RunRecord {
-    let done = work(A::FAMILY, &outcome.history);
+    let done = work(A::FAMILY, spec.nodes, &outcome.history);
     let mut violations = capped("live monitor", outcome.live_violations.clone());
     violations.extend(run_checkers(checkers, &outcome.history));
-    if let Some(target) = spec.op_target() {
-        if done.ops < target {
-            let why = match outcome.stop {
-                StopReason::TimeLimit => {
-                    format!("the time limit ({:?}) was reached", spec.time_limit())
-                }
-                StopReason::Quiescent => "nothing was left to happen (stuck)".to_string(),
-                StopReason::EventLimit => {
-                    format!("the event limit ({}) was reached", sim::MAX_EVENTS)
-                }
-                StopReason::Finished => "the run stopped".to_string(),
-            };
-            violations.push(format!(
-                "progress: {} of {target} ops completed: {why} at {}",
-                done.ops, outcome.elapsed
-            ));
-        }
-    }
-    let elapsed_s = outcome.elapsed.0 as f64 / 1e9;
+    violations.extend(progress_violation(spec, outcome, done.ops));
     let messages_total = outcome.sent.total();
     RunRecord {
         algorithm: A::NAME.to_string(),
@@ -125,20 +139,14 @@ fn record_of<A: Algorithm>(
         messages_by_kind: outcome.sent.to_map(),
         messages_dropped: outcome.dropped,
         messages_duplicated: outcome.duplicated,
-        messages_per_op: if done.ops == 0 {
-            0.0
-        } else {
-            messages_total as f64 / done.ops as f64
-        },
+        messages_per_op: ratio(messages_total as f64, done.ops as f64, 4),
         latency_ms: LatencySummary::from_nanos(done.latencies),
-        throughput_ops_per_s: if elapsed_s > 0.0 {
-            (done.ops as f64 / elapsed_s * 1000.0).round() / 1000.0
-        } else {
-            0.0
-        },
-        elapsed_ms: (outcome.elapsed.0 as f64 / 1e3).round() / 1e3,
+        throughput_ops_per_s: ratio(done.ops as f64 * 1e9, outcome.elapsed.0 as f64, 3),
+        elapsed_ms: ratio(outcome.elapsed.0 as f64, 1e6, 3),
         leader_changes: leader_changes(&outcome.history),
         mutex: (A::FAMILY == Family::Mutex).then(|| mutex_metrics(&outcome.history)),
+        election: (A::FAMILY == Family::Election)
+            .then(|| ElectionMetrics::split(&outcome.sent, A::DETECTION_KINDS, done.ops)),
         violations,
     }
 }

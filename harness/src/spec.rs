@@ -98,6 +98,40 @@ impl FromStr for MutexLoad {
     }
 }
 
+/// Who starts the first election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Initiator {
+    /// Nobody is told to: the nodes' own failure detection notices there is no leader.
+    #[default]
+    Detection,
+    /// The lowest live id.
+    Lowest,
+    /// The highest live id.
+    Highest,
+    /// A live node drawn with the driver's seeded RNG.
+    Random,
+    /// Every live node at once.
+    All,
+    /// This node.
+    Node(u32),
+}
+
+impl FromStr for Initiator {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "detection" => Ok(Initiator::Detection),
+            "lowest" => Ok(Initiator::Lowest),
+            "highest" => Ok(Initiator::Highest),
+            "random" => Ok(Initiator::Random),
+            "all" => Ok(Initiator::All),
+            id => id.parse().map(Initiator::Node).map_err(|_| {
+                format!("`{id}` is not an initiator (use lowest, highest, random, all, detection or a node id)")
+            }),
+        }
+    }
+}
+
 /// Workload parameters; each family reads the ones that concern it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
@@ -107,6 +141,11 @@ pub struct Workload {
     pub think: Duration,
     /// Mutex: light (one request at a time) or heavy (everyone contends).
     pub load: MutexLoad,
+    /// Election: who starts the first election (later ones follow a leader's crash or restart).
+    pub initiator: Initiator,
+    /// Election: how long the driver waits after an agreement before it crashes the leader (or
+    /// restarts the node it crashed), so leaders serve a while and heartbeats show.
+    pub pause: Duration,
 }
 
 impl Default for Workload {
@@ -115,6 +154,8 @@ impl Default for Workload {
             hold: Duration::from_millis(1),
             think: Duration::from_millis(2),
             load: MutexLoad::Heavy,
+            initiator: Initiator::Detection,
+            pause: Duration::from_millis(100),
         }
     }
 }
@@ -205,6 +246,14 @@ impl RunSpec {
         }
         if self.duration == Some(Duration::ZERO) {
             return Err(SpecError::field("duration", "must be longer than 0"));
+        }
+        if let Initiator::Node(id) = self.workload.initiator {
+            if id as usize >= self.nodes {
+                return Err(SpecError::field(
+                    "initiator",
+                    format!("node {id} does not exist (nodes are 0..{})", self.nodes - 1),
+                ));
+            }
         }
         self.network.validate()?;
         self.faults.validate(self.nodes)?;

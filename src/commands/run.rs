@@ -28,6 +28,8 @@ pub fn spec_of(args: &RunArgs) -> RunSpec {
             hold: args.hold,
             think: args.think,
             load: args.load,
+            initiator: args.initiator,
+            pause: args.pause,
         },
     }
 }

@@ -174,7 +174,7 @@ impl Algorithm for Lamport {
         "replicated request queues ordered by Lamport clocks (needs FIFO links); 3(N-1) per entry";
 
     /// Entries follow (timestamp, id) order among overlapping requests.
-    fn extra_checkers() -> Vec<Box<dyn harness::checkers::Checker>> {
+    fn extra_checkers(_spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
         vec![Box::new(harness::checkers::TimestampOrder)]
     }
 

@@ -165,7 +165,7 @@ impl Algorithm for RicartAgrawala {
     )];
 
     /// Entries follow (timestamp, id) order among overlapping requests (paper §2).
-    fn extra_checkers() -> Vec<Box<dyn harness::checkers::Checker>> {
+    fn extra_checkers(_spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
         vec![Box::new(harness::checkers::TimestampOrder)]
     }
 

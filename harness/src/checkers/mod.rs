@@ -3,13 +3,19 @@
 //! A checker returns its violations as sentences naming the time and nodes involved; an empty
 //! list means the invariant held. Every checker has a test that feeds it a broken history.
 
+mod agreement;
 mod every_request_granted;
 mod mutual_exclusion;
+mod termination;
 mod timestamp_order;
+mod validity;
 
+pub use agreement::Agreement;
 pub use every_request_granted::EveryRequestGranted;
 pub use mutual_exclusion::MutualExclusion;
+pub use termination::Termination;
 pub use timestamp_order::TimestampOrder;
+pub use validity::HighestIdWins;
 
 use crate::History;
 

@@ -46,6 +46,13 @@ enum SimEvent<N: Node> {
     Fault {
         index: usize,
     },
+    /// A crash or restart the driver asked for.
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
 }
 
 /// One node's place in the simulation; it outlives the node's crashes.
@@ -215,7 +222,9 @@ impl<N: Node> Simulation<N> {
                 self.driver.on_wake(&mut self.dx, token);
                 self.apply_driver_commands();
             }
-            SimEvent::Fault { index } => self.apply_fault(index),
+            SimEvent::Fault { index } => self.apply_action(self.faults[index].clone()),
+            SimEvent::Crash { node } => self.apply_action(FaultAction::Crash(node)),
+            SimEvent::Restart { node } => self.apply_action(FaultAction::Restart(node)),
         }
     }
 
@@ -331,12 +340,15 @@ impl<N: Node> Simulation<N> {
                 DriverCommand::Wake { after, token } => {
                     self.queue.push(self.now + after, SimEvent::Wake { token })
                 }
+                DriverCommand::Crash(node) => self.queue.push(self.now, SimEvent::Crash { node }),
+                DriverCommand::Restart(node) => {
+                    self.queue.push(self.now, SimEvent::Restart { node })
+                }
             }
         }
     }
 
-    fn apply_fault(&mut self, index: usize) {
-        let action = self.faults[index].clone();
+    fn apply_action(&mut self, action: FaultAction) {
         match action {
             FaultAction::Crash(id) => {
                 let slot = &mut self.slots[id.index()];

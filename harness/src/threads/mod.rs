@@ -117,6 +117,12 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                             wakes.push(Reverse((now + after, wake_seq, token)));
                             wake_seq += 1;
                         }
+                        DriverCommand::Crash(node) => {
+                            let _ = inboxes[node.index()].send(Envelope::Crash);
+                        }
+                        DriverCommand::Restart(node) => {
+                            let _ = inboxes[node.index()].send(Envelope::Restart);
+                        }
                     }
                 }
             };

@@ -1,0 +1,556 @@
+//! # Ring election: Chang-Roberts and the collecting variant
+//!
+//! Chang and Roberts, "An Improved Algorithm for Decentralized Extrema-Finding in Circular
+//! Configurations of Processes", CACM 22(5), 1979; and the variant in Tanenbaum & van Steen,
+//! *Distributed Systems* (3rd ed., §6.4.2).
+//!
+//! Nodes form a logical ring by id, ascending (0 → 1 → … → N-1 → 0) or, with `descending`,
+//! the other way round.
+//!
+//! - **Chang-Roberts** (default). An initiator marks itself a participant and sends
+//!   ELECTION(its id) to its successor. A node forwards a larger id; replaces a smaller one with
+//!   its own if it is not yet a participant (and swallows it if it is). The node that receives its
+//!   own id is the largest: it sends ELECTED around the ring to every other node.
+//! - **Collect** (`--variant collect`). The initiator sends ELECTION([its id]); every node appends
+//!   its id and forwards; back at the initiator the list holds every live id, and the initiator
+//!   sends ELECTED(max of the list) around.
+//!
+//! Every ring message is acknowledged (ACK). A sender that gets no ACK within `ack_timeout`
+//! presumes its successor dead and sends the message to the next node instead, so dead nodes are
+//! skipped. Failure detection: the leader sends HEARTBEAT to all every 50 ms; a node that hears
+//! none for 150–300 ms starts an election; so does a restarted node.
+//!
+//! **Guarantees.** With accurate failure detection: agreement on the highest live id, and
+//! termination, within [`TERMINATION_BOUND`] of a trigger on a network losing at most 10% of
+//! messages.
+//!
+//! **Messages** (counting convention: ELECTION and ELECTED hops, each with its ACK, so messages =
+//! 2 × hops; ELECTED stops at the node before its sender, N-1 hops; heartbeats are detection
+//! traffic, reported apart). With d the ring distance from the initiator to the highest id:
+//!
+//! | case | hops |
+//! |---|---|
+//! | Chang-Roberts, one initiator | d + N (ELECTION) + N-1 (ELECTED) |
+//! | — best (the highest initiates, d = 0) | 2N - 1 |
+//! | — worst (its ring successor initiates, d = N-1) | 3N - 2 |
+//! | Chang-Roberts, all initiate, ascending ring | (2N-1) + (N-1) = 3N - 2 |
+//! | Chang-Roberts, all initiate, descending ring (worst layout) | N(N+1)/2 + N-1 |
+//! | Collect, one initiator | N + (N-1) = 2N - 1 |
+//!
+//! See [`hops`]. With every node initiating, the collecting variant sends N circulations of each
+//! kind, and agreement can come before they all finish, so it has no exact count at agreement.
+//!
+//! **Variants.** `collect`, `descending`, `collect-descending`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use harness::election::Detection;
+use harness::{
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
+    RunSpec, SpecError,
+};
+
+/// From a trigger to agreement, on a network losing at most 10% of messages.
+pub const TERMINATION_BOUND: Duration = Duration::from_secs(2);
+
+/// What travels around the ring.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Circulating {
+    /// Chang-Roberts: the largest id seen so far.
+    Election { candidate: u32 },
+    /// Collect: the live ids so far and who started it.
+    Collect { ids: Vec<u32>, initiator: u32 },
+    /// The result, sent around by `origin`.
+    Elected {
+        leader: u32,
+        origin: u32,
+        epoch: u64,
+    },
+}
+
+/// Messages of the ring election.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum RingMsg {
+    /// A ring hop, numbered by its sender for the ACK.
+    Hop {
+        seq: u64,
+        body: Circulating,
+    },
+    Ack {
+        seq: u64,
+    },
+    Heartbeat {
+        epoch: u64,
+    },
+}
+
+impl Message for RingMsg {
+    fn kind(&self) -> &'static str {
+        match self {
+            RingMsg::Hop {
+                body: Circulating::Election { .. } | Circulating::Collect { .. },
+                ..
+            } => "election",
+            RingMsg::Hop {
+                body: Circulating::Elected { .. },
+                ..
+            } => "elected",
+            RingMsg::Ack { .. } => "ack",
+            RingMsg::Heartbeat { .. } => "heartbeat",
+        }
+    }
+}
+
+/// Timers of a ring node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RingTimer {
+    /// The hop with this number was not acknowledged.
+    Ack(u64),
+    LeaderSilent,
+    Heartbeat,
+}
+
+/// Which election runs on the ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    ChangRoberts,
+    Collect,
+}
+
+/// Run configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RingConfig {
+    pub method: Method,
+    /// Successor of i is i-1 rather than i+1.
+    pub descending: bool,
+    pub ack_timeout: Duration,
+    pub detection: Detection,
+}
+
+impl Default for RingConfig {
+    fn default() -> Self {
+        RingConfig {
+            method: Method::ChangRoberts,
+            descending: false,
+            ack_timeout: Duration::from_millis(20),
+            detection: Detection::default(),
+        }
+    }
+}
+
+/// What survives a crash: the highest epoch seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingStable {
+    pub epoch: u64,
+}
+
+/// One ring process.
+#[derive(Debug)]
+pub struct Ring {
+    id: NodeId,
+    nodes: usize,
+    config: RingConfig,
+    participant: bool,
+    leader: Option<NodeId>,
+    epoch: u64,
+    next_seq: u64,
+    unacknowledged: BTreeMap<u64, (NodeId, Circulating)>,
+    restarted: bool,
+}
+
+impl Ring {
+    fn successor(&self, of: NodeId) -> NodeId {
+        let n = self.nodes as u32;
+        NodeId(if self.config.descending {
+            (of.0 + n - 1) % n
+        } else {
+            (of.0 + 1) % n
+        })
+    }
+
+    fn pass(&mut self, cx: &mut Context<Self>, body: Circulating) {
+        let successor = self.successor(self.id);
+        self.send_to(cx, successor, body);
+    }
+
+    fn send_to(&mut self, cx: &mut Context<Self>, to: NodeId, body: Circulating) {
+        if let Circulating::Elected { origin, .. } = body {
+            if to.0 == origin {
+                return; // everyone else has heard
+            }
+        }
+        if to == self.id {
+            // Every other node is silent: the message comes straight back.
+            return self.receive(cx, body);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        cx.send(
+            to,
+            RingMsg::Hop {
+                seq,
+                body: body.clone(),
+            },
+        );
+        self.unacknowledged.insert(seq, (to, body));
+        cx.set_timer(RingTimer::Ack(seq), self.config.ack_timeout);
+    }
+
+    fn start_election(&mut self, cx: &mut Context<Self>) {
+        self.participant = true;
+        let me = self.id.0;
+        match self.config.method {
+            Method::ChangRoberts => self.pass(cx, Circulating::Election { candidate: me }),
+            Method::Collect => self.pass(
+                cx,
+                Circulating::Collect {
+                    ids: vec![me],
+                    initiator: me,
+                },
+            ),
+        }
+    }
+
+    fn receive(&mut self, cx: &mut Context<Self>, body: Circulating) {
+        let me = self.id.0;
+        match body {
+            Circulating::Election { candidate } if candidate > me => {
+                self.participant = true;
+                self.pass(cx, Circulating::Election { candidate });
+            }
+            Circulating::Election { candidate } if candidate < me => {
+                if !self.participant {
+                    self.participant = true;
+                    self.pass(cx, Circulating::Election { candidate: me });
+                }
+            }
+            Circulating::Election { .. } => {
+                let epoch = self.epoch + 1;
+                self.adopt(cx, self.id, epoch);
+                self.pass(
+                    cx,
+                    Circulating::Elected {
+                        leader: me,
+                        origin: me,
+                        epoch,
+                    },
+                );
+            }
+            Circulating::Collect { mut ids, initiator } => {
+                if initiator == me {
+                    let leader = ids.iter().copied().max().unwrap_or(me);
+                    let epoch = self.epoch + 1;
+                    self.adopt(cx, NodeId(leader), epoch);
+                    self.pass(
+                        cx,
+                        Circulating::Elected {
+                            leader,
+                            origin: me,
+                            epoch,
+                        },
+                    );
+                } else {
+                    ids.push(me);
+                    self.pass(cx, Circulating::Collect { ids, initiator });
+                }
+            }
+            Circulating::Elected {
+                leader,
+                origin,
+                epoch,
+            } => {
+                if origin != me {
+                    self.adopt(cx, NodeId(leader), epoch);
+                    self.pass(
+                        cx,
+                        Circulating::Elected {
+                            leader,
+                            origin,
+                            epoch,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn adopt(&mut self, cx: &mut Context<Self>, leader: NodeId, epoch: u64) {
+        self.participant = false;
+        self.epoch = self.epoch.max(epoch);
+        cx.persist(RingStable { epoch: self.epoch });
+        if self.leader != Some(leader) {
+            self.leader = Some(leader);
+            cx.observe(Observation::Leader {
+                leader,
+                term: self.epoch,
+            });
+        }
+        if leader == self.id {
+            cx.cancel_timer(RingTimer::LeaderSilent);
+            cx.set_timer(RingTimer::Heartbeat, self.config.detection.heartbeat);
+        } else {
+            cx.cancel_timer(RingTimer::Heartbeat);
+            self.arm_silence_timer(cx);
+        }
+    }
+
+    fn arm_silence_timer(&mut self, cx: &mut Context<Self>) {
+        let (low, high) = self.config.detection.leader_timeout;
+        cx.set_timer_between(RingTimer::LeaderSilent, low, high);
+    }
+}
+
+impl Node for Ring {
+    type Msg = RingMsg;
+    type Timer = RingTimer;
+    type Stable = RingStable;
+    type Config = RingConfig;
+
+    fn new(id: NodeId, nodes: usize, config: &RingConfig, stable: Option<RingStable>) -> Self {
+        Ring {
+            id,
+            nodes,
+            config: config.clone(),
+            participant: false,
+            leader: None,
+            epoch: stable.map_or(0, |s| s.epoch),
+            next_seq: 0,
+            unacknowledged: BTreeMap::new(),
+            restarted: stable.is_some(),
+        }
+    }
+
+    fn on_start(&mut self, cx: &mut Context<Self>) {
+        cx.persist(RingStable { epoch: self.epoch });
+        if self.restarted {
+            self.start_election(cx);
+        }
+        self.arm_silence_timer(cx);
+    }
+
+    fn on_message(&mut self, cx: &mut Context<Self>, from: NodeId, msg: RingMsg) {
+        match msg {
+            RingMsg::Hop { seq, body } => {
+                cx.send(from, RingMsg::Ack { seq });
+                self.receive(cx, body);
+            }
+            RingMsg::Ack { seq } => {
+                if self
+                    .unacknowledged
+                    .get(&seq)
+                    .is_some_and(|(to, _)| *to == from)
+                {
+                    self.unacknowledged.remove(&seq);
+                    cx.cancel_timer(RingTimer::Ack(seq));
+                }
+            }
+            RingMsg::Heartbeat { epoch } => {
+                // A node running its own election waits for its outcome rather than adopt a
+                // leader it has not heard elected (a restarted highest id would otherwise
+                // side with the lower leader it is about to replace).
+                let known = self.leader == Some(from);
+                if known || (!self.participant && self.leader.is_none_or(|l| from > l)) {
+                    self.epoch = self.epoch.max(epoch);
+                    self.adopt(cx, from, self.epoch);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<Self>, timer: RingTimer) {
+        match timer {
+            RingTimer::Ack(seq) => {
+                if let Some((silent, body)) = self.unacknowledged.remove(&seq) {
+                    let next = self.successor(silent);
+                    self.send_to(cx, next, body);
+                }
+            }
+            RingTimer::LeaderSilent => {
+                if self.leader != Some(self.id) {
+                    self.start_election(cx);
+                    self.arm_silence_timer(cx);
+                }
+            }
+            RingTimer::Heartbeat => {
+                if self.leader == Some(self.id) {
+                    cx.broadcast(RingMsg::Heartbeat { epoch: self.epoch });
+                    cx.set_timer(RingTimer::Heartbeat, self.config.detection.heartbeat);
+                }
+            }
+        }
+    }
+
+    fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
+        if op == ClientOp::StartElection {
+            self.start_election(cx);
+        }
+    }
+}
+
+impl Algorithm for Ring {
+    const NAME: &'static str = "ring";
+    const FAMILY: Family = Family::Election;
+    const SUMMARY: &'static str =
+        "Chang-Roberts on a ring (or --variant collect); skips dead successors";
+    const VARIANTS: &'static [(&'static str, &'static str)] = &[
+        (
+            "collect",
+            "the message collects every live id; the initiator announces the largest (Tanenbaum)",
+        ),
+        (
+            "descending",
+            "Chang-Roberts on a ring ordered N-1 → … → 0 (the all-initiate worst case)",
+        ),
+        (
+            "collect-descending",
+            "the collecting variant on the descending ring",
+        ),
+    ];
+    const DETECTION_KINDS: &'static [&'static str] = &["heartbeat"];
+
+    fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
+        vec![Box::new(harness::checkers::Termination {
+            nodes: spec.nodes,
+            bound: TERMINATION_BOUND,
+        })]
+    }
+
+    fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
+        let variant = known_variant::<Self>(spec)?.unwrap_or("");
+        Ok(RingConfig {
+            method: if variant.starts_with("collect") {
+                Method::Collect
+            } else {
+                Method::ChangRoberts
+            },
+            descending: variant.ends_with("descending"),
+            ..RingConfig::default()
+        })
+    }
+}
+
+/// Who starts the election whose hops [`hops`] counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    One(u32),
+    All,
+}
+
+/// Ring hops (ELECTION + ELECTED) of one election on a fault-free ring of `nodes` nodes; messages
+/// are twice this (each hop is acknowledged). `None` where there is no exact count at agreement.
+pub fn hops(nodes: u64, method: Method, descending: bool, start: Start) -> Option<u64> {
+    let n = nodes;
+    let highest = n - 1;
+    match (method, start) {
+        (Method::ChangRoberts, Start::One(initiator)) => {
+            let i = initiator as u64;
+            let distance = if descending {
+                (i + n - highest) % n
+            } else {
+                (highest + n - i) % n
+            };
+            Some(distance + n + (n - 1))
+        }
+        (Method::ChangRoberts, Start::All) if descending => Some(n * (n + 1) / 2 + (n - 1)),
+        (Method::ChangRoberts, Start::All) => Some(2 * n - 1 + (n - 1)),
+        (Method::Collect, Start::One(_)) => Some(n + (n - 1)),
+        (Method::Collect, Start::All) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: u32, nodes: usize) -> (Ring, Context<Ring>) {
+        (
+            Ring::new(NodeId(id), nodes, &RingConfig::default(), None),
+            Context::for_test(NodeId(id), nodes),
+        )
+    }
+
+    fn hop(body: Circulating) -> RingMsg {
+        RingMsg::Hop { seq: 0, body }
+    }
+
+    // Chang & Roberts: forward larger, replace smaller once, swallow smaller after that.
+    #[test]
+    fn forwards_larger_replaces_smaller_once() {
+        let (mut n, mut cx) = node(3, 6);
+        n.on_message(
+            &mut cx,
+            NodeId(2),
+            hop(Circulating::Election { candidate: 1 }),
+        );
+        n.on_message(
+            &mut cx,
+            NodeId(2),
+            hop(Circulating::Election { candidate: 2 }),
+        );
+        n.on_message(
+            &mut cx,
+            NodeId(2),
+            hop(Circulating::Election { candidate: 5 }),
+        );
+        let forwarded: Vec<RingMsg> = cx
+            .take_effects()
+            .sends
+            .into_iter()
+            .filter(|(to, _)| *to == NodeId(4))
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(
+            forwarded,
+            vec![
+                RingMsg::Hop {
+                    seq: 0,
+                    body: Circulating::Election { candidate: 3 }
+                },
+                RingMsg::Hop {
+                    seq: 1,
+                    body: Circulating::Election { candidate: 5 }
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unacknowledged_hop_skips_the_silent_successor() {
+        let (mut n, mut cx) = node(1, 4);
+        n.on_client(&mut cx, ClientOp::StartElection);
+        cx.take_effects();
+        n.on_timer(&mut cx, RingTimer::Ack(0));
+        let sends = cx.take_effects().sends;
+        assert_eq!(
+            sends,
+            vec![(
+                NodeId(3),
+                RingMsg::Hop {
+                    seq: 1,
+                    body: Circulating::Election { candidate: 1 }
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn formula_table() {
+        assert_eq!(
+            hops(8, Method::ChangRoberts, false, Start::One(7)),
+            Some(15),
+            "best: 2N-1"
+        );
+        assert_eq!(
+            hops(8, Method::ChangRoberts, false, Start::One(0)),
+            Some(22),
+            "worst: 3N-2"
+        );
+        assert_eq!(
+            hops(8, Method::ChangRoberts, true, Start::All),
+            Some(43),
+            "N(N+1)/2 + N-1"
+        );
+        assert_eq!(hops(8, Method::Collect, false, Start::One(3)), Some(15));
+    }
+}

@@ -23,10 +23,7 @@ fn spec() -> RunSpec {
         nodes: NODES,
         ops: Some(ENTRIES),
         network: NetworkConfig::reliable(Latency::constant(Duration::from_millis(1))),
-        workload: Workload {
-            think: Duration::ZERO,
-            ..Workload::default()
-        },
+        workload: Workload { think: Duration::ZERO, ..Workload::default() },
         ..RunSpec::default()
     }
 }
@@ -81,13 +78,7 @@ fn bare_loop(events: u64) -> u64 {
     let mut seq = 0;
     for node in 0..(NODES * NODES) as u32 {
         let (from, to) = (node % NODES as u32, node / NODES as u32);
-        heap.push(Reverse(BareEvent {
-            time: 0,
-            seq,
-            from,
-            to,
-            msg: RaMsg::Request { timestamp: 0 },
-        }));
+        heap.push(Reverse(BareEvent { time: 0, seq, from, to, msg: RaMsg::Request { timestamp: 0 } }));
         seq += 1;
     }
     let mut handled = 0;
@@ -112,9 +103,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("sim_ricart_agrawala_n{NODES}"));
     group.throughput(Throughput::Elements(delivered));
     group.bench_function("simulator", |b| b.iter(|| black_box(simulate())));
-    group.bench_function("bare_heap_loop", |b| {
-        b.iter(|| black_box(bare_loop(delivered)))
-    });
+    group.bench_function("bare_heap_loop", |b| b.iter(|| black_box(bare_loop(delivered))));
     group.finish();
 }
 

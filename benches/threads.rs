@@ -12,8 +12,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use crossbeam_channel::unbounded;
 use harness::{
-    ClientOp, Context, Driver, DriverContext, Event, EventKind, FaultPlan, Latency, Message,
-    NetworkConfig, Node, NodeId, Observation, RunSetup,
+    ClientOp, Context, Driver, DriverContext, Event, EventKind, FaultPlan, Latency, Message, NetworkConfig, Node,
+    NodeId, Observation, RunSetup,
 };
 
 const HOPS: u64 = 20_000;
@@ -48,10 +48,7 @@ impl Node for PingPong {
     }
     fn on_message(&mut self, cx: &mut Context<Self>, from: NodeId, Ball(hops): Ball) {
         if hops == HOPS {
-            cx.observe(Observation::Note {
-                label: "done",
-                value: hops,
-            });
+            cx.observe(Observation::Note { label: "done", value: hops });
         } else {
             cx.send(from, Ball(hops + 1));
         }
@@ -68,10 +65,7 @@ struct UntilDone {
 impl Driver for UntilDone {
     fn start(&mut self, _: &mut DriverContext) {}
     fn on_event(&mut self, _: &mut DriverContext, event: &Event) {
-        self.done |= matches!(
-            event.kind,
-            EventKind::Observed(Observation::Note { label: "done", .. })
-        );
+        self.done |= matches!(event.kind, EventKind::Observed(Observation::Note { label: "done", .. }));
     }
     fn on_wake(&mut self, _: &mut DriverContext, _: u64) {}
     fn finished(&self) -> bool {
@@ -124,12 +118,8 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("threads_hop_zero_latency");
     group.throughput(Throughput::Elements(HOPS));
     group.sample_size(20);
-    group.bench_function("runtime_ping_pong", |b| {
-        b.iter(|| black_box(runtime_ping_pong()))
-    });
-    group.bench_function("raw_crossbeam_ping_pong", |b| {
-        b.iter(|| black_box(raw_ping_pong()))
-    });
+    group.bench_function("runtime_ping_pong", |b| b.iter(|| black_box(runtime_ping_pong())));
+    group.bench_function("raw_crossbeam_ping_pong", |b| b.iter(|| black_box(raw_ping_pong())));
     group.finish();
 }
 

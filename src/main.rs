@@ -40,19 +40,14 @@ fn main() -> ExitCode {
             }
             // clap explains over several lines; the first one names the problem.
             let rendered = err.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: invalid arguments");
+            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
             eprintln!("{}", first.trim_end());
             return ExitCode::from(2);
         }
     };
     let result = match cli.command {
         Command::List => Ok((commands::list::list(), true)),
-        Command::Run(args) => {
-            commands::run::run(&args).map(|(record, text)| (text, record.violations.is_empty()))
-        }
+        Command::Run(args) => commands::run::run(&args).map(|(record, text)| (text, record.violations.is_empty())),
     };
     match result {
         Ok((text, clean)) => {

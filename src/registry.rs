@@ -14,13 +14,7 @@ pub struct Entry {
 }
 
 fn entry<A: Algorithm>() -> Entry {
-    Entry {
-        name: A::NAME,
-        family: A::FAMILY,
-        summary: A::SUMMARY,
-        variants: A::VARIANTS,
-        run: harness::run::<A>,
-    }
+    Entry { name: A::NAME, family: A::FAMILY, summary: A::SUMMARY, variants: A::VARIANTS, run: harness::run::<A> }
 }
 
 /// Every registered algorithm, by family then name.
@@ -42,17 +36,10 @@ pub fn all() -> Vec<Entry> {
 /// The algorithm called `name`, or an error listing the known ones.
 pub fn find(name: &str) -> Result<Entry, String> {
     let entries = all();
-    entries
-        .iter()
-        .find(|e| e.name == name)
-        .copied()
-        .ok_or_else(|| {
-            let known: Vec<&str> = entries.iter().map(|e| e.name).collect();
-            format!(
-                "unknown algorithm `{name}` (known: {}); see `workbench list`",
-                known.join(", ")
-            )
-        })
+    entries.iter().find(|e| e.name == name).copied().ok_or_else(|| {
+        let known: Vec<&str> = entries.iter().map(|e| e.name).collect();
+        format!("unknown algorithm `{name}` (known: {}); see `workbench list`", known.join(", "))
+    })
 }
 
 #[cfg(test)]
@@ -64,15 +51,8 @@ mod tests {
         let entries = all();
         for entry in &entries {
             assert_eq!(find(entry.name).unwrap().name, entry.name);
-            assert_eq!(
-                entries.iter().filter(|e| e.name == entry.name).count(),
-                1,
-                "{} twice",
-                entry.name
-            );
+            assert_eq!(entries.iter().filter(|e| e.name == entry.name).count(), 1, "{} twice", entry.name);
         }
-        assert!(find("paxos-made-simpler")
-            .unwrap_err()
-            .contains("unknown algorithm `paxos-made-simpler`"));
+        assert!(find("paxos-made-simpler").unwrap_err().contains("unknown algorithm `paxos-made-simpler`"));
     }
 }

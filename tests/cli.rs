@@ -3,41 +3,20 @@
 use std::process::{Command, Output};
 
 fn workbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_workbench"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_workbench")).args(args).output().expect("the binary runs")
 }
 
 fn json(output: &Output) -> serde_json::Value {
     let stdout = String::from_utf8(output.stdout.clone()).unwrap();
-    assert_eq!(
-        stdout.trim().lines().count(),
-        1,
-        "exactly one JSON object: {stdout}"
-    );
+    assert_eq!(stdout.trim().lines().count(), 1, "exactly one JSON object: {stdout}");
     serde_json::from_str(stdout.trim()).expect("stdout is one JSON object")
 }
 
 #[test]
 fn run_prints_one_json_record_with_the_contract_fields() {
-    let output = workbench(&[
-        "run",
-        "ricart-agrawala",
-        "--nodes",
-        "5",
-        "--ops",
-        "100",
-        "--seed",
-        "7",
-        "--format",
-        "json",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output =
+        workbench(&["run", "ricart-agrawala", "--nodes", "5", "--ops", "100", "--seed", "7", "--format", "json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let record = json(&output);
     for field in [
         "algorithm",
@@ -58,10 +37,7 @@ fn run_prints_one_json_record_with_the_contract_fields() {
         assert!(record.get(field).is_some(), "missing field {field}");
     }
     for percentile in ["p50", "p90", "p99", "max", "mean"] {
-        assert!(
-            record["latency_ms"][percentile].is_f64(),
-            "latency_ms.{percentile}"
-        );
+        assert!(record["latency_ms"][percentile].is_f64(), "latency_ms.{percentile}");
     }
     assert_eq!(record["ops"], 100);
     assert_eq!(record["messages_per_op"], 8.0);
@@ -104,11 +80,7 @@ fn the_threads_runtime_completes_without_violations() {
         "--format",
         "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let record = json(&output);
     assert_eq!(record["runtime"], "threads");
     assert_eq!(record["ops"], 100);
@@ -121,37 +93,18 @@ fn bad_input_exits_2_with_a_one_line_error_naming_the_problem() {
         (&["run", "no-such-algo"], "unknown algorithm `no-such-algo`"),
         (&["run", "ricart-agrawala", "--nodes", "0"], "nodes"),
         (&["run", "ricart-agrawala", "--drop", "1.5"], "drop"),
-        (
-            &["run", "ricart-agrawala", "--duration", "soon"],
-            "--duration",
-        ),
-        (
-            &["run", "ricart-agrawala", "--latency", "uniform:5ms-1ms"],
-            "--latency",
-        ),
-        (
-            &["run", "ricart-agrawala", "--fault", "crash:7@1ms"],
-            "node 7 does not exist",
-        ),
-        (
-            &["run", "ricart-agrawala", "--variant", "turbo"],
-            "`turbo` is not a variant",
-        ),
+        (&["run", "ricart-agrawala", "--duration", "soon"], "--duration"),
+        (&["run", "ricart-agrawala", "--latency", "uniform:5ms-1ms"], "--latency"),
+        (&["run", "ricart-agrawala", "--fault", "crash:7@1ms"], "node 7 does not exist"),
+        (&["run", "ricart-agrawala", "--variant", "turbo"], "`turbo` is not a variant"),
         (&["run", "ricart-agrawala", "--runtime", "gpu"], "--runtime"),
     ];
     for (args, needle) in cases {
         let output = workbench(args);
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "{args:?}: one line, got {stderr}"
-        );
-        assert!(
-            stderr.starts_with("error: ") && stderr.contains(needle),
-            "{args:?}: {stderr}"
-        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: one line, got {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
@@ -186,10 +139,7 @@ fn list_names_every_algorithm_with_its_family() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     for name in ["centralized", "ricart-agrawala"] {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("{name} missing:\n{text}"));
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing:\n{text}"));
         assert!(line.contains("mutex"), "{line}");
     }
 }

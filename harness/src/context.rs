@@ -97,9 +97,7 @@ impl<N: Node> Context<N> {
         if high <= low {
             return low;
         }
-        let nanos = self
-            .rng
-            .random_range(low.as_nanos() as u64..=high.as_nanos() as u64);
+        let nanos = self.rng.random_range(low.as_nanos() as u64..=high.as_nanos() as u64);
         Duration::from_nanos(nanos)
     }
 

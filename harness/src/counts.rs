@@ -44,18 +44,12 @@ impl MessageCounts {
 
     /// The count of one kind (0 if never sent).
     pub fn get(&self, kind: &str) -> u64 {
-        self.by_kind
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or(0, |(_, n)| *n)
+        self.by_kind.iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| *n)
     }
 
     /// The counts as a sorted map, for records and reports.
     pub fn to_map(&self) -> BTreeMap<String, u64> {
-        self.by_kind
-            .iter()
-            .map(|(k, n)| (k.to_string(), *n))
-            .collect()
+        self.by_kind.iter().map(|(k, n)| (k.to_string(), *n)).collect()
     }
 }
 

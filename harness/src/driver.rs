@@ -45,11 +45,7 @@ pub struct DriverContext {
 impl DriverContext {
     /// A context drawing randomness from `rng`.
     pub fn new(rng: ChaCha8Rng) -> Self {
-        DriverContext {
-            now: Time::ZERO,
-            rng,
-            commands: Vec::new(),
-        }
+        DriverContext { now: Time::ZERO, rng, commands: Vec::new() }
     }
 
     /// The current run time.

@@ -10,10 +10,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .find(|c: char| c.is_ascii_alphabetic())
         .ok_or_else(|| format!("`{text}` has no unit (use ns, us, ms, s or m)"))?;
     let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number followed by a unit"))?;
+    let value: f64 = number.trim().parse().map_err(|_| format!("`{text}` is not a number followed by a unit"))?;
     if !value.is_finite() || value < 0.0 {
         return Err(format!("`{text}` must be a finite, non-negative duration"));
     }
@@ -69,16 +66,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_durations() {
-        for text in [
-            "",
-            "10",
-            "-1ms",
-            "ms",
-            "1.2.3s",
-            "5 parsecs",
-            "NaNs",
-            "infs",
-        ] {
+        for text in ["", "10", "-1ms", "ms", "1.2.3s", "5 parsecs", "NaNs", "infs"] {
             assert!(parse_duration(text).is_err(), "{text} should be rejected");
         }
     }

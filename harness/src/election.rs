@@ -104,17 +104,12 @@ impl ElectionTracker {
 
     /// The highest id still alive.
     pub fn highest_live(&self) -> Option<NodeId> {
-        (0..self.alive.len())
-            .rev()
-            .find(|n| self.alive[*n])
-            .map(|n| NodeId(n as u32))
+        (0..self.alive.len()).rev().find(|n| self.alive[*n]).map(|n| NodeId(n as u32))
     }
 
     /// The lowest id still alive.
     pub fn lowest_live(&self) -> Option<NodeId> {
-        (0..self.alive.len())
-            .find(|n| self.alive[*n])
-            .map(|n| NodeId(n as u32))
+        (0..self.alive.len()).find(|n| self.alive[*n]).map(|n| NodeId(n as u32))
     }
 
     /// Whether `node` is alive.
@@ -131,22 +126,14 @@ impl ElectionTracker {
     pub fn elections(&self) -> Vec<Election> {
         let mut all = self.elections.clone();
         if let Some(started) = self.pending {
-            all.push(Election {
-                started,
-                ended: None,
-                leader: None,
-                highest_live: self.highest_live(),
-            });
+            all.push(Election { started, ended: None, leader: None, highest_live: self.highest_live() });
         }
         all
     }
 
     /// Each live node and the leader it names, for reports of disagreement.
     pub fn views(&self) -> Vec<(NodeId, Option<NodeId>)> {
-        (0..self.alive.len())
-            .filter(|n| self.alive[*n])
-            .map(|n| (NodeId(n as u32), self.named[n]))
-            .collect()
+        (0..self.alive.len()).filter(|n| self.alive[*n]).map(|n| (NodeId(n as u32), self.named[n])).collect()
     }
 }
 
@@ -157,16 +144,12 @@ mod tests {
     use EventKind::*;
 
     fn leader(id: u32) -> EventKind {
-        Observed(Observation::Leader {
-            leader: NodeId(id),
-            term: 1,
-        })
+        Observed(Observation::Leader { leader: NodeId(id), term: 1 })
     }
 
     #[test]
     fn startup_election_ends_when_all_name_the_same_leader() {
-        let history =
-            History::from_millis([(5, 0, leader(2)), (6, 1, leader(2)), (7, 2, leader(2))]);
+        let history = History::from_millis([(5, 0, leader(2)), (6, 1, leader(2)), (7, 2, leader(2))]);
         let elections = ElectionTracker::over(3, &history.events).elections();
         assert_eq!(elections.len(), 1);
         assert_eq!(elections[0].ended, Some(Time(7_000_000)));
@@ -195,12 +178,7 @@ mod tests {
         let elections = ElectionTracker::over(2, &history.events).elections();
         assert_eq!(
             elections,
-            vec![Election {
-                started: Time::ZERO,
-                ended: None,
-                leader: None,
-                highest_live: Some(NodeId(1))
-            }]
+            vec![Election { started: Time::ZERO, ended: None, leader: None, highest_live: Some(NodeId(1)) }]
         );
     }
 }
@@ -218,10 +196,7 @@ impl Default for Detection {
     fn default() -> Self {
         Detection {
             heartbeat: std::time::Duration::from_millis(50),
-            leader_timeout: (
-                std::time::Duration::from_millis(150),
-                std::time::Duration::from_millis(300),
-            ),
+            leader_timeout: (std::time::Duration::from_millis(150), std::time::Duration::from_millis(300)),
         }
     }
 }

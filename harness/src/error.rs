@@ -15,10 +15,7 @@ pub struct SpecError {
 impl SpecError {
     /// An error about `field`.
     pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        SpecError {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        SpecError { field: field.into(), reason: reason.into() }
     }
 }
 

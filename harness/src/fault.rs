@@ -109,28 +109,19 @@ impl FaultPlan {
                 if node.index() >= nodes {
                     Err(SpecError::field(
                         field(name),
-                        format!(
-                            "node {} does not exist (nodes are 0..{})",
-                            node.0,
-                            nodes.saturating_sub(1)
-                        ),
+                        format!("node {} does not exist (nodes are 0..{})", node.0, nodes.saturating_sub(1)),
                     ))
                 } else {
                     Ok(())
                 }
             };
             match &timed.fault {
-                Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } => {
-                    check(*node, "node")?
-                }
+                Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } => check(*node, "node")?,
                 Fault::Cut { from, to } => {
                     check(*from, "from")?;
                     check(*to, "to")?;
                     if from == to {
-                        return Err(SpecError::field(
-                            field("to"),
-                            "a cut needs two different nodes",
-                        ));
+                        return Err(SpecError::field(field("to"), "a cut needs two different nodes"));
                     }
                 }
                 Fault::Partition { groups } => {
@@ -144,10 +135,7 @@ impl FaultPlan {
                     for node in groups.iter().flatten() {
                         check(*node, "groups")?;
                         if std::mem::replace(&mut seen[node.index()], true) {
-                            return Err(SpecError::field(
-                                field("groups"),
-                                format!("node {} is in two groups", node.0),
-                            ));
+                            return Err(SpecError::field(field("groups"), format!("node {} is in two groups", node.0)));
                         }
                     }
                 }
@@ -163,9 +151,7 @@ impl FaultPlan {
         let mut actions = Vec::new();
         for (id, timed) in self.faults.iter().enumerate() {
             let (start, end) = match &timed.fault {
-                Fault::Crash { node } => {
-                    (FaultAction::Crash(*node), Some(FaultAction::Restart(*node)))
-                }
+                Fault::Crash { node } => (FaultAction::Crash(*node), Some(FaultAction::Restart(*node))),
                 Fault::Restart { node } => (FaultAction::Restart(*node), None),
                 Fault::Partition { groups } => {
                     let extra = groups.len() as u32;
@@ -176,30 +162,17 @@ impl FaultPlan {
                         }
                     }
                     (
-                        FaultAction::Block {
-                            id,
-                            block: LinkBlock::Partition { group_of },
-                        },
+                        FaultAction::Block { id, block: LinkBlock::Partition { group_of } },
                         Some(FaultAction::Unblock { id }),
                     )
                 }
                 Fault::Cut { from, to } => (
-                    FaultAction::Block {
-                        id,
-                        block: LinkBlock::Cut {
-                            from: *from,
-                            to: *to,
-                        },
-                    },
+                    FaultAction::Block { id, block: LinkBlock::Cut { from: *from, to: *to } },
                     Some(FaultAction::Unblock { id }),
                 ),
-                Fault::Slow { node, extra } => (
-                    FaultAction::SlowStart {
-                        node: *node,
-                        extra: *extra,
-                    },
-                    Some(FaultAction::SlowEnd { node: *node }),
-                ),
+                Fault::Slow { node, extra } => {
+                    (FaultAction::SlowStart { node: *node, extra: *extra }, Some(FaultAction::SlowEnd { node: *node }))
+                }
                 Fault::Heal => (FaultAction::Heal, None),
             };
             actions.push((timed.at, start));
@@ -247,19 +220,12 @@ impl LinkState {
         if self.slow.is_empty() {
             return Duration::ZERO;
         }
-        self.slow
-            .iter()
-            .filter(|(n, _)| *n == from || *n == to)
-            .map(|(_, d)| *d)
-            .sum()
+        self.slow.iter().filter(|(n, _)| *n == from || *n == to).map(|(_, d)| *d).sum()
     }
 }
 
 fn parse_node(text: &str) -> Result<NodeId, String> {
-    text.trim()
-        .parse::<u32>()
-        .map(NodeId)
-        .map_err(|_| format!("`{}` is not a node id", text.trim()))
+    text.trim().parse::<u32>().map(NodeId).map_err(|_| format!("`{}` is not a node id", text.trim()))
 }
 
 impl FromStr for TimedFault {
@@ -275,47 +241,25 @@ impl FromStr for TimedFault {
         };
         let (kind, args) = what.split_once(':').unwrap_or((what, ""));
         let fault = match kind.trim() {
-            "crash" => Fault::Crash {
-                node: parse_node(args)?,
-            },
-            "restart" => Fault::Restart {
-                node: parse_node(args)?,
-            },
+            "crash" => Fault::Crash { node: parse_node(args)? },
+            "restart" => Fault::Restart { node: parse_node(args)? },
             "partition" => Fault::Partition {
                 groups: args
                     .split('|')
-                    .map(|group| {
-                        group
-                            .split(',')
-                            .filter(|s| !s.trim().is_empty())
-                            .map(parse_node)
-                            .collect()
-                    })
+                    .map(|group| group.split(',').filter(|s| !s.trim().is_empty()).map(parse_node).collect())
                     .collect::<Result<_, _>>()?,
             },
             "cut" => {
-                let (from, to) = args
-                    .split_once("->")
-                    .ok_or_else(|| format!("`{args}`: a cut is FROM->TO"))?;
-                Fault::Cut {
-                    from: parse_node(from)?,
-                    to: parse_node(to)?,
-                }
+                let (from, to) = args.split_once("->").ok_or_else(|| format!("`{args}`: a cut is FROM->TO"))?;
+                Fault::Cut { from: parse_node(from)?, to: parse_node(to)? }
             }
             "slow" => {
-                let (node, extra) = args
-                    .split_once('+')
-                    .ok_or_else(|| format!("`{args}`: slow is NODE+DELAY"))?;
-                Fault::Slow {
-                    node: parse_node(node)?,
-                    extra: parse_duration(extra)?,
-                }
+                let (node, extra) = args.split_once('+').ok_or_else(|| format!("`{args}`: slow is NODE+DELAY"))?;
+                Fault::Slow { node: parse_node(node)?, extra: parse_duration(extra)? }
             }
             "heal" => Fault::Heal,
             other => {
-                return Err(format!(
-                    "`{other}` is not a fault (use crash, restart, partition, cut, slow or heal)"
-                ))
+                return Err(format!("`{other}` is not a fault (use crash, restart, partition, cut, slow or heal)"))
             }
         };
         Ok(TimedFault { at, until, fault })
@@ -324,25 +268,15 @@ impl FromStr for TimedFault {
 
 impl fmt::Display for TimedFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ids = |nodes: &[NodeId]| {
-            nodes
-                .iter()
-                .map(|n| n.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let ids = |nodes: &[NodeId]| nodes.iter().map(|n| n.0.to_string()).collect::<Vec<_>>().join(",");
         match &self.fault {
             Fault::Crash { node } => write!(f, "crash:{}", node.0)?,
             Fault::Restart { node } => write!(f, "restart:{}", node.0)?,
-            Fault::Partition { groups } => write!(
-                f,
-                "partition:{}",
-                groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join("|")
-            )?,
-            Fault::Cut { from, to } => write!(f, "cut:{}->{}", from.0, to.0)?,
-            Fault::Slow { node, extra } => {
-                write!(f, "slow:{}+{}", node.0, format_duration(*extra))?
+            Fault::Partition { groups } => {
+                write!(f, "partition:{}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join("|"))?
             }
+            Fault::Cut { from, to } => write!(f, "cut:{}->{}", from.0, to.0)?,
+            Fault::Slow { node, extra } => write!(f, "slow:{}+{}", node.0, format_duration(*extra))?,
             Fault::Heal => write!(f, "heal")?,
         }
         write!(f, "@{}", format_duration(self.at))?;
@@ -358,9 +292,7 @@ mod tests {
     use super::*;
 
     fn plan(texts: &[&str]) -> FaultPlan {
-        FaultPlan {
-            faults: texts.iter().map(|t| t.parse().unwrap()).collect(),
-        }
+        FaultPlan { faults: texts.iter().map(|t| t.parse().unwrap()).collect() }
     }
 
     #[test]
@@ -381,14 +313,7 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_impossible_faults() {
-        for text in [
-            "crash:2",
-            "crash:x@1ms",
-            "explode:1@1ms",
-            "cut:1@1ms",
-            "slow:1@1ms",
-            "crash:1@soon",
-        ] {
+        for text in ["crash:2", "crash:x@1ms", "explode:1@1ms", "cut:1@1ms", "slow:1@1ms", "crash:1@soon"] {
             assert!(text.parse::<TimedFault>().is_err(), "{text}");
         }
         let cases = [
@@ -399,11 +324,7 @@ mod tests {
             ("crash:1@5ms..2ms", "fault[0].until"),
         ];
         for (text, field) in cases {
-            assert_eq!(
-                plan(&[text]).validate(3).unwrap_err().field,
-                field,
-                "{text}"
-            );
+            assert_eq!(plan(&[text]).validate(3).unwrap_err().field, field, "{text}");
         }
     }
 
@@ -416,10 +337,7 @@ mod tests {
         assert!(!links.blocked(NodeId(0), NodeId(1)));
         assert!(links.blocked(NodeId(0), NodeId(2)));
         assert!(links.blocked(NodeId(2), NodeId(3)));
-        assert!(
-            !links.blocked(NodeId(3), NodeId(4)),
-            "unlisted nodes share a side"
-        );
+        assert!(!links.blocked(NodeId(3), NodeId(4)), "unlisted nodes share a side");
         links.apply(&actions[1].1);
         assert!(!links.blocked(NodeId(0), NodeId(2)));
     }
@@ -437,10 +355,7 @@ mod tests {
             assert!(!links.blocked(NodeId(1), NodeId(0)));
         }
         assert!(!links.blocked(NodeId(0), NodeId(1)));
-        assert_eq!(
-            links.extra_latency(NodeId(0), NodeId(2)),
-            Duration::from_millis(3)
-        );
+        assert_eq!(links.extra_latency(NodeId(0), NodeId(2)), Duration::from_millis(3));
         assert_eq!(links.extra_latency(NodeId(0), NodeId(1)), Duration::ZERO);
     }
 }

@@ -45,11 +45,7 @@ impl History {
         History {
             events: events
                 .into_iter()
-                .map(|(ms, node, kind)| Event {
-                    time: Time(ms * 1_000_000),
-                    node: NodeId(node),
-                    kind,
-                })
+                .map(|(ms, node, kind)| Event { time: Time(ms * 1_000_000), node: NodeId(node), kind })
                 .collect(),
         }
     }

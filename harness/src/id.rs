@@ -6,9 +6,7 @@ use std::fmt;
 ///
 /// Ids are dense so runtimes can index vectors with them, and ordered so algorithms that rank
 /// nodes (Bully, Ring, tie-breaks on timestamps) can compare them directly.
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NodeId(pub u32);
 
 impl NodeId {

@@ -40,10 +40,7 @@ pub struct Latency {
 impl Latency {
     /// A fixed latency.
     pub const fn constant(d: Duration) -> Self {
-        Latency {
-            shape: LatencyShape::Constant(d),
-            floor: Duration::ZERO,
-        }
+        Latency { shape: LatencyShape::Constant(d), floor: Duration::ZERO }
     }
 
     /// Whether every sample is the same (no RNG draw is needed).
@@ -55,9 +52,9 @@ impl Latency {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Duration {
         let raw = match self.shape {
             LatencyShape::Constant(d) => d,
-            LatencyShape::Uniform { low, high } => Duration::from_nanos(
-                rng.random_range(low.as_nanos() as u64..=high.as_nanos() as u64),
-            ),
+            LatencyShape::Uniform { low, high } => {
+                Duration::from_nanos(rng.random_range(low.as_nanos() as u64..=high.as_nanos() as u64))
+            }
             LatencyShape::Exponential { mean } => {
                 let mean_ns = mean.as_nanos() as f64;
                 if mean_ns == 0.0 {
@@ -72,8 +69,7 @@ impl Latency {
                 if median_ns == 0.0 {
                     Duration::ZERO
                 } else {
-                    let dist =
-                        LogNormal::new(median_ns.ln(), sigma).expect("validated: sigma >= 0");
+                    let dist = LogNormal::new(median_ns.ln(), sigma).expect("validated: sigma >= 0");
                     Duration::from_nanos(dist.sample(rng).min(1e18) as u64)
                 }
             }
@@ -102,40 +98,29 @@ impl FromStr for Latency {
         let shape = match name {
             "const" | "constant" => LatencyShape::Constant(parse_duration(args)?),
             "uniform" => {
-                let (low, high) = args.split_once('-').ok_or_else(|| {
-                    format!("`{body}`: uniform takes LOW-HIGH, e.g. uniform:1ms-5ms")
-                })?;
+                let (low, high) = args
+                    .split_once('-')
+                    .ok_or_else(|| format!("`{body}`: uniform takes LOW-HIGH, e.g. uniform:1ms-5ms"))?;
                 let (low, high) = (parse_duration(low)?, parse_duration(high)?);
                 if low > high {
                     return Err(format!("`{body}`: low bound exceeds high bound"));
                 }
                 LatencyShape::Uniform { low, high }
             }
-            "exp" | "exponential" => LatencyShape::Exponential {
-                mean: parse_duration(args)?,
-            },
+            "exp" | "exponential" => LatencyShape::Exponential { mean: parse_duration(args)? },
             "lognormal" => {
-                let (median, sigma) = args.split_once(',').ok_or_else(|| {
-                    format!("`{body}`: lognormal takes MEDIAN,SIGMA, e.g. lognormal:2ms,0.5")
-                })?;
-                let sigma: f64 = sigma
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("`{sigma}` is not a number (lognormal sigma)"))?;
+                let (median, sigma) = args
+                    .split_once(',')
+                    .ok_or_else(|| format!("`{body}`: lognormal takes MEDIAN,SIGMA, e.g. lognormal:2ms,0.5"))?;
+                let sigma: f64 =
+                    sigma.trim().parse().map_err(|_| format!("`{sigma}` is not a number (lognormal sigma)"))?;
                 if !sigma.is_finite() || sigma < 0.0 {
-                    return Err(format!(
-                        "lognormal sigma must be finite and >= 0 (got {sigma})"
-                    ));
+                    return Err(format!("lognormal sigma must be finite and >= 0 (got {sigma})"));
                 }
-                LatencyShape::LogNormal {
-                    median: parse_duration(median)?,
-                    sigma,
-                }
+                LatencyShape::LogNormal { median: parse_duration(median)?, sigma }
             }
             other => {
-                return Err(format!(
-                    "`{other}` is not a latency distribution (use const, uniform, exp or lognormal)"
-                ))
+                return Err(format!("`{other}` is not a latency distribution (use const, uniform, exp or lognormal)"))
             }
         };
         Ok(Latency { shape, floor })
@@ -146,16 +131,11 @@ impl fmt::Display for Latency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.shape {
             LatencyShape::Constant(d) => write!(f, "const:{}", format_duration(d))?,
-            LatencyShape::Uniform { low, high } => write!(
-                f,
-                "uniform:{}-{}",
-                format_duration(low),
-                format_duration(high)
-            )?,
-            LatencyShape::Exponential { mean } => write!(f, "exp:{}", format_duration(mean))?,
-            LatencyShape::LogNormal { median, sigma } => {
-                write!(f, "lognormal:{},{sigma}", format_duration(median))?
+            LatencyShape::Uniform { low, high } => {
+                write!(f, "uniform:{}-{}", format_duration(low), format_duration(high))?
             }
+            LatencyShape::Exponential { mean } => write!(f, "exp:{}", format_duration(mean))?,
+            LatencyShape::LogNormal { median, sigma } => write!(f, "lognormal:{},{sigma}", format_duration(median))?,
         }
         if !self.floor.is_zero() {
             write!(f, ",floor={}", format_duration(self.floor))?;
@@ -171,20 +151,11 @@ mod tests {
 
     #[test]
     fn parses_every_shape_and_round_trips() {
-        for text in [
-            "const:5ms",
-            "uniform:1ms-5ms",
-            "exp:2ms",
-            "lognormal:2ms,0.5",
-            "exp:2ms,floor=1ms",
-        ] {
+        for text in ["const:5ms", "uniform:1ms-5ms", "exp:2ms", "lognormal:2ms,0.5", "exp:2ms,floor=1ms"] {
             let latency: Latency = text.parse().unwrap();
             assert_eq!(latency.to_string(), text);
         }
-        assert_eq!(
-            "5ms".parse::<Latency>().unwrap(),
-            Latency::constant(Duration::from_millis(5))
-        );
+        assert_eq!("5ms".parse::<Latency>().unwrap(), Latency::constant(Duration::from_millis(5)));
     }
 
     #[test]
@@ -199,10 +170,7 @@ mod tests {
             "-3ms",
             "exp:2ms,floor=x",
         ] {
-            assert!(
-                text.parse::<Latency>().is_err(),
-                "{text} should be rejected"
-            );
+            assert!(text.parse::<Latency>().is_err(), "{text} should be rejected");
         }
     }
 
@@ -220,9 +188,6 @@ mod tests {
             sum += exp.sample(&mut rng);
         }
         let mean_ms = sum.as_secs_f64() * 1000.0 / 10_000.0;
-        assert!(
-            (0.9..1.1).contains(&mean_ms),
-            "exponential mean {mean_ms}ms"
-        );
+        assert!((0.9..1.1).contains(&mean_ms), "exponential mean {mean_ms}ms");
     }
 }

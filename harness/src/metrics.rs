@@ -25,8 +25,7 @@ impl LatencySummary {
     /// Summarises latencies given in nanoseconds.
     pub fn from_nanos(samples: impl IntoIterator<Item = u64>) -> Self {
         // 1 ns to ~2.8 hours at 3 significant digits; longer samples saturate at the top.
-        let mut histogram =
-            Histogram::<u64>::new_with_bounds(1, 10_000_000_000_000, 3).expect("valid bounds");
+        let mut histogram = Histogram::<u64>::new_with_bounds(1, 10_000_000_000_000, 3).expect("valid bounds");
         for sample in samples {
             histogram.saturating_record(sample);
         }
@@ -55,12 +54,7 @@ pub struct WorkSummary {
 /// Mutex: one op is one completed entry (entered, then exited; an entry cut short by a crash
 /// does not count). Its latency is the response time, from `Acquire` to `Entered`.
 pub fn mutex_work(history: &History) -> WorkSummary {
-    let nodes = history
-        .events
-        .iter()
-        .map(|e| e.node.index() + 1)
-        .max()
-        .unwrap_or(0);
+    let nodes = history.events.iter().map(|e| e.node.index() + 1).max().unwrap_or(0);
     let mut requested: Vec<Option<Time>> = vec![None; nodes];
     let mut work = WorkSummary::default();
     for event in &history.events {
@@ -84,14 +78,9 @@ pub fn mutex_work(history: &History) -> WorkSummary {
 /// trigger (start, explicit start, the leader's crash, a restart) to agreement.
 pub fn election_work(nodes: usize, history: &History) -> WorkSummary {
     let elections = crate::election::ElectionTracker::over(nodes, &history.events).elections();
-    let latencies: Vec<u64> = elections
-        .iter()
-        .filter_map(|e| e.ended.map(|end| end.0.saturating_sub(e.started.0)))
-        .collect();
-    WorkSummary {
-        ops: latencies.len() as u64,
-        latencies,
-    }
+    let latencies: Vec<u64> =
+        elections.iter().filter_map(|e| e.ended.map(|end| end.0.saturating_sub(e.started.0))).collect();
+    WorkSummary { ops: latencies.len() as u64, latencies }
 }
 
 /// The work summary for `family` in a cluster of `nodes`.
@@ -118,16 +107,8 @@ impl ElectionMetrics {
     pub fn split(sent: &crate::MessageCounts, detection_kinds: &[&str], ops: u64) -> Self {
         let detection: u64 = detection_kinds.iter().map(|k| sent.get(k)).sum();
         let election = sent.total() - detection;
-        let per_op = if ops == 0 {
-            0.0
-        } else {
-            (election as f64 / ops as f64 * 1e4).round() / 1e4
-        };
-        ElectionMetrics {
-            election_messages: election,
-            detection_messages: detection,
-            election_messages_per_op: per_op,
-        }
+        let per_op = if ops == 0 { 0.0 } else { (election as f64 / ops as f64 * 1e4).round() / 1e4 };
+        ElectionMetrics { election_messages: election, detection_messages: detection, election_messages_per_op: per_op }
     }
 }
 
@@ -190,12 +171,7 @@ pub struct MutexMetrics {
 
 /// Synchronization delay and fairness from a mutex history.
 pub fn mutex_metrics(history: &History) -> MutexMetrics {
-    let nodes = history
-        .events
-        .iter()
-        .map(|e| e.node.index() + 1)
-        .max()
-        .unwrap_or(0);
+    let nodes = history.events.iter().map(|e| e.node.index() + 1).max().unwrap_or(0);
     let mut waiting = vec![false; nodes];
     let mut requested = vec![false; nodes];
     let mut entries = vec![0u64; nodes];
@@ -222,17 +198,10 @@ pub fn mutex_metrics(history: &History) -> MutexMetrics {
             _ => {}
         }
     }
-    let counts: Vec<f64> = (0..nodes)
-        .filter(|n| requested[*n])
-        .map(|n| entries[n] as f64)
-        .collect();
+    let counts: Vec<f64> = (0..nodes).filter(|n| requested[*n]).map(|n| entries[n] as f64).collect();
     let sum: f64 = counts.iter().sum();
     let sum_sq: f64 = counts.iter().map(|x| x * x).sum();
-    let jain = if sum_sq == 0.0 {
-        0.0
-    } else {
-        sum * sum / (counts.len() as f64 * sum_sq)
-    };
+    let jain = if sum_sq == 0.0 { 0.0 } else { sum * sum / (counts.len() as f64 * sum_sq) };
     MutexMetrics {
         sync_delay_ms: LatencySummary::from_nanos(sync_delays),
         entries_per_node_min: counts.iter().map(|x| *x as u64).min().unwrap_or(0),
@@ -259,21 +228,9 @@ mod mutex_metric_tests {
             (10, 0, Observed(Observation::Entered)),
         ]);
         let metrics = mutex_metrics(&history);
-        assert!(
-            (metrics.sync_delay_ms.max - 2.0).abs() < 0.01,
-            "{metrics:?}"
-        );
-        assert!(
-            (metrics.sync_delay_ms.mean - 2.0).abs() < 0.01,
-            "only the contended handover counts"
-        );
-        assert_eq!(
-            (metrics.entries_per_node_min, metrics.entries_per_node_max),
-            (1, 2)
-        );
-        assert!(
-            (metrics.jain_fairness - 0.9).abs() < 1e-9,
-            "(1+2)^2 / (2 * (1+4)) = 0.9"
-        );
+        assert!((metrics.sync_delay_ms.max - 2.0).abs() < 0.01, "{metrics:?}");
+        assert!((metrics.sync_delay_ms.mean - 2.0).abs() < 0.01, "only the contended handover counts");
+        assert_eq!((metrics.entries_per_node_min, metrics.entries_per_node_max), (1, 2));
+        assert!((metrics.jain_fairness - 0.9).abs() < 1e-9, "(1+2)^2 / (2 * (1+4)) = 0.9");
     }
 }

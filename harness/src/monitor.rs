@@ -29,10 +29,7 @@ pub struct MutexOccupancy {
 
 impl Default for MutexOccupancy {
     fn default() -> Self {
-        MutexOccupancy {
-            occupant: AtomicU64::new(FREE),
-            violations: Mutex::new(Vec::new()),
-        }
+        MutexOccupancy { occupant: AtomicU64::new(FREE), violations: Mutex::new(Vec::new()) }
     }
 }
 
@@ -41,10 +38,7 @@ impl LiveMonitor for MutexOccupancy {
         let me = node.0 as u64;
         match observation {
             Observation::Entered => {
-                if let Err(other) =
-                    self.occupant
-                        .compare_exchange(FREE, me, Ordering::AcqRel, Ordering::Acquire)
-                {
+                if let Err(other) = self.occupant.compare_exchange(FREE, me, Ordering::AcqRel, Ordering::Acquire) {
                     if other != me {
                         self.violations.lock().expect("monitor lock").push(format!(
                             "mutual-exclusion: at {time} {node} entered while {} was inside",
@@ -54,21 +48,14 @@ impl LiveMonitor for MutexOccupancy {
                 }
             }
             Observation::Exited => {
-                let _ =
-                    self.occupant
-                        .compare_exchange(me, FREE, Ordering::AcqRel, Ordering::Acquire);
+                let _ = self.occupant.compare_exchange(me, FREE, Ordering::AcqRel, Ordering::Acquire);
             }
             _ => {}
         }
     }
 
     fn crashed(&self, node: NodeId) {
-        let _ = self.occupant.compare_exchange(
-            node.0 as u64,
-            FREE,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
+        let _ = self.occupant.compare_exchange(node.0 as u64, FREE, Ordering::AcqRel, Ordering::Acquire);
     }
 
     fn violations(&self) -> Vec<String> {

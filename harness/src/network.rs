@@ -20,40 +20,26 @@ pub struct NetworkConfig {
 
 impl Default for NetworkConfig {
     fn default() -> Self {
-        NetworkConfig {
-            latency: Latency::default(),
-            drop: 0.0,
-            duplicate: 0.0,
-            reorder: false,
-        }
+        NetworkConfig { latency: Latency::default(), drop: 0.0, duplicate: 0.0, reorder: false }
     }
 }
 
 impl NetworkConfig {
     /// A reliable network with the given constant latency.
     pub fn reliable(latency: Latency) -> Self {
-        NetworkConfig {
-            latency,
-            ..Default::default()
-        }
+        NetworkConfig { latency, ..Default::default() }
     }
 
     /// Rejects probabilities outside [0, 1] and malformed distributions, naming the field.
     pub fn validate(&self) -> Result<(), SpecError> {
         for (field, p) in [("drop", self.drop), ("duplicate", self.duplicate)] {
             if !(0.0..=1.0).contains(&p) {
-                return Err(SpecError::field(
-                    field,
-                    format!("must be a probability in [0, 1] (got {p})"),
-                ));
+                return Err(SpecError::field(field, format!("must be a probability in [0, 1] (got {p})")));
             }
         }
         if let crate::LatencyShape::LogNormal { sigma, .. } = self.latency.shape {
             if !sigma.is_finite() || sigma < 0.0 {
-                return Err(SpecError::field(
-                    "latency",
-                    format!("lognormal sigma must be >= 0 (got {sigma})"),
-                ));
+                return Err(SpecError::field("latency", format!("lognormal sigma must be >= 0 (got {sigma})")));
             }
         }
         Ok(())
@@ -66,24 +52,13 @@ mod tests {
 
     #[test]
     fn rejects_probabilities_outside_unit_interval() {
-        for (drop, duplicate, field) in [
-            (1.5, 0.0, "drop"),
-            (-0.1, 0.0, "drop"),
-            (0.0, 2.0, "duplicate"),
-            (f64::NAN, 0.0, "drop"),
-        ] {
-            let net = NetworkConfig {
-                drop,
-                duplicate,
-                ..Default::default()
-            };
+        for (drop, duplicate, field) in
+            [(1.5, 0.0, "drop"), (-0.1, 0.0, "drop"), (0.0, 2.0, "duplicate"), (f64::NAN, 0.0, "drop")]
+        {
+            let net = NetworkConfig { drop, duplicate, ..Default::default() };
             assert_eq!(net.validate().unwrap_err().field, field);
         }
-        let edge = NetworkConfig {
-            drop: 1.0,
-            duplicate: 0.0,
-            ..Default::default()
-        };
+        let edge = NetworkConfig { drop: 1.0, duplicate: 0.0, ..Default::default() };
         assert!(edge.validate().is_ok());
     }
 }

@@ -68,24 +68,18 @@ pub trait Algorithm: Node {
 pub fn known_variant<A: Algorithm>(spec: &RunSpec) -> Result<Option<&'static str>, SpecError> {
     match spec.variant.as_deref() {
         None => Ok(None),
-        Some(name) => A::VARIANTS
-            .iter()
-            .find(|(known, _)| *known == name)
-            .map(|(known, _)| Some(*known))
-            .ok_or_else(|| {
+        Some(name) => {
+            A::VARIANTS.iter().find(|(known, _)| *known == name).map(|(known, _)| Some(*known)).ok_or_else(|| {
                 let known: Vec<&str> = A::VARIANTS.iter().map(|(n, _)| *n).collect();
                 SpecError::field(
                     "variant",
                     format!(
                         "`{name}` is not a variant of {} (known: {})",
                         A::NAME,
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
                     ),
                 )
-            }),
+            })
+        }
     }
 }

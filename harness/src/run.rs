@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use crate::checkers::{
-    capped, run_checkers, Agreement, Checker, EveryRequestGranted, HighestIdWins, MutualExclusion,
-};
+use crate::checkers::{capped, run_checkers, Agreement, Checker, EveryRequestGranted, HighestIdWins, MutualExclusion};
 use crate::drivers::{ElectionDriver, MutexDriver};
 use crate::metrics::{leader_changes, mutex_metrics, work, ElectionMetrics};
 use crate::{
-    sim, threads, Algorithm, Driver, Family, LatencySummary, LiveMonitor, MutexOccupancy, RunError,
-    RunOutcome, RunRecord, RunSetup, RunSpec, RuntimeKind, SpecError, StopReason,
+    sim, threads, Algorithm, Driver, Family, LatencySummary, LiveMonitor, MutexOccupancy, RunError, RunOutcome,
+    RunRecord, RunSetup, RunSpec, RuntimeKind, SpecError, StopReason,
 };
 
 /// The driver, post-run checkers and live monitor of a family, for a runtime.
@@ -36,24 +34,14 @@ pub fn family_kit(family: Family, spec: &RunSpec) -> Result<FamilyKit, SpecError
                 RuntimeKind::Threads => Some(Arc::new(MutexOccupancy::default())),
             };
             let driver = Box::new(MutexDriver::new(nodes, workload, target));
-            Ok(FamilyKit {
-                driver,
-                checkers,
-                monitor,
-            })
+            Ok(FamilyKit { driver, checkers, monitor })
         }
         Family::Election => Ok(FamilyKit {
             driver: Box::new(ElectionDriver::new(nodes, workload, target)),
-            checkers: vec![
-                Box::new(Agreement { nodes }),
-                Box::new(HighestIdWins { nodes }),
-            ],
+            checkers: vec![Box::new(Agreement { nodes }), Box::new(HighestIdWins { nodes })],
             monitor: None,
         }),
-        Family::Replication => Err(SpecError::field(
-            "algorithm",
-            format!("the {family} family has no driver yet"),
-        )),
+        Family::Replication => Err(SpecError::field("algorithm", format!("the {family} family has no driver yet"))),
     }
 }
 
@@ -68,11 +56,7 @@ pub fn run<A: Algorithm>(spec: &RunSpec) -> Result<RunRecord, RunError> {
 pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
     spec.validate()?;
     let config = A::configure(spec)?;
-    let FamilyKit {
-        driver,
-        mut checkers,
-        monitor,
-    } = family_kit(A::FAMILY, spec)?;
+    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec)?;
     checkers.extend(A::extra_checkers(spec));
     let setup = RunSetup::<A> {
         config,
@@ -103,10 +87,7 @@ fn progress_violation(spec: &RunSpec, outcome: &RunOutcome, done: u64) -> Option
         StopReason::EventLimit => format!("the event limit ({}) was reached", sim::MAX_EVENTS),
         StopReason::Finished => "the run stopped".to_string(),
     };
-    Some(format!(
-        "progress: {done} of {target} ops completed: {why} at {}",
-        outcome.elapsed
-    ))
+    Some(format!("progress: {done} of {target} ops completed: {why} at {}", outcome.elapsed))
 }
 
 fn ratio(numerator: f64, denominator: f64, decimals: i32) -> f64 {
@@ -117,11 +98,7 @@ fn ratio(numerator: f64, denominator: f64, decimals: i32) -> f64 {
     (numerator / denominator * scale).round() / scale
 }
 
-fn record_of<A: Algorithm>(
-    spec: &RunSpec,
-    outcome: &RunOutcome,
-    checkers: &[Box<dyn Checker>],
-) -> RunRecord {
+fn record_of<A: Algorithm>(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box<dyn Checker>]) -> RunRecord {
     let done = work(A::FAMILY, spec.nodes, &outcome.history);
     let mut violations = capped("live monitor", outcome.live_violations.clone());
     violations.extend(run_checkers(checkers, &outcome.history));

@@ -69,9 +69,7 @@ impl FromStr for Family {
             "replication" => Ok(Family::Replication),
             "election" => Ok(Family::Election),
             "mutex" => Ok(Family::Mutex),
-            other => Err(format!(
-                "`{other}` is not a family (use replication, election or mutex)"
-            )),
+            other => Err(format!("`{other}` is not a family (use replication, election or mutex)")),
         }
     }
 }
@@ -226,10 +224,7 @@ impl RunSpec {
             return Err(SpecError::field("nodes", "must be at least 1 (got 0)"));
         }
         if self.nodes > u32::MAX as usize / 2 {
-            return Err(SpecError::field(
-                "nodes",
-                format!("{} is too many", self.nodes),
-            ));
+            return Err(SpecError::field("nodes", format!("{} is too many", self.nodes)));
         }
         if self.runtime == RuntimeKind::Threads && self.nodes > Self::MAX_THREAD_NODES {
             return Err(SpecError::field(
@@ -268,45 +263,11 @@ mod tests {
     #[test]
     fn rejects_impossible_parameters_naming_the_field() {
         let cases: Vec<(RunSpec, &str)> = vec![
-            (
-                RunSpec {
-                    nodes: 0,
-                    ..Default::default()
-                },
-                "nodes",
-            ),
-            (
-                RunSpec {
-                    ops: Some(0),
-                    ..Default::default()
-                },
-                "ops",
-            ),
-            (
-                RunSpec {
-                    duration: Some(Duration::ZERO),
-                    ..Default::default()
-                },
-                "duration",
-            ),
-            (
-                RunSpec {
-                    nodes: 600,
-                    runtime: RuntimeKind::Threads,
-                    ..Default::default()
-                },
-                "nodes",
-            ),
-            (
-                RunSpec {
-                    network: NetworkConfig {
-                        drop: 1.5,
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                },
-                "drop",
-            ),
+            (RunSpec { nodes: 0, ..Default::default() }, "nodes"),
+            (RunSpec { ops: Some(0), ..Default::default() }, "ops"),
+            (RunSpec { duration: Some(Duration::ZERO), ..Default::default() }, "duration"),
+            (RunSpec { nodes: 600, runtime: RuntimeKind::Threads, ..Default::default() }, "nodes"),
+            (RunSpec { network: NetworkConfig { drop: 1.5, ..Default::default() }, ..Default::default() }, "drop"),
         ];
         for (spec, field) in cases {
             assert_eq!(spec.validate().unwrap_err().field, field);
@@ -317,10 +278,7 @@ mod tests {
     #[test]
     fn op_target_defaults_only_without_a_duration() {
         assert_eq!(RunSpec::default().op_target(), Some(RunSpec::DEFAULT_OPS));
-        let timed = RunSpec {
-            duration: Some(Duration::from_secs(1)),
-            ..Default::default()
-        };
+        let timed = RunSpec { duration: Some(Duration::from_secs(1)), ..Default::default() };
         assert_eq!(timed.op_target(), None);
     }
 }

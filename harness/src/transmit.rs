@@ -38,35 +38,21 @@ impl Transmitter {
     /// (which can reorder a constant-latency link).
     pub fn new(config: NetworkConfig, rng: ChaCha8Rng, may_slow: bool) -> Self {
         let clamp_fifo = !config.reorder && (!config.latency.is_constant() || may_slow);
-        Transmitter {
-            config,
-            rng,
-            clamp_fifo,
-            last_delivery: HashMap::new(),
-        }
+        Transmitter { config, rng, clamp_fifo, last_delivery: HashMap::new() }
     }
 
     /// Decides the fate of a message sent from `from` to `to` at `now`.
     #[inline]
-    pub fn transmit(
-        &mut self,
-        from: NodeId,
-        to: NodeId,
-        now: Time,
-        links: &LinkState,
-    ) -> Transmission {
-        if links.blocked(from, to)
-            || (self.config.drop > 0.0 && self.rng.random_bool(self.config.drop))
-        {
+    pub fn transmit(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState) -> Transmission {
+        if links.blocked(from, to) || (self.config.drop > 0.0 && self.rng.random_bool(self.config.drop)) {
             return Transmission::Dropped;
         }
         let at = self.delivery_time(from, to, now, links);
-        let duplicate =
-            if self.config.duplicate > 0.0 && self.rng.random_bool(self.config.duplicate) {
-                Some(self.delivery_time(from, to, now, links))
-            } else {
-                None
-            };
+        let duplicate = if self.config.duplicate > 0.0 && self.rng.random_bool(self.config.duplicate) {
+            Some(self.delivery_time(from, to, now, links))
+        } else {
+            None
+        };
         Transmission::Deliver { at, duplicate }
     }
 
@@ -95,12 +81,10 @@ mod tests {
         let mut tx = Transmitter::new(config, seeded_rng(3, 0), false);
         let links = LinkState::default();
         (0..count)
-            .map(
-                |i| match tx.transmit(NodeId(0), NodeId(1), Time(i as u64 * 1_000), &links) {
-                    Transmission::Deliver { at, .. } => at,
-                    Transmission::Dropped => panic!("reliable network dropped"),
-                },
-            )
+            .map(|i| match tx.transmit(NodeId(0), NodeId(1), Time(i as u64 * 1_000), &links) {
+                Transmission::Deliver { at, .. } => at,
+                Transmission::Dropped => panic!("reliable network dropped"),
+            })
             .collect()
     }
 
@@ -108,52 +92,25 @@ mod tests {
     fn jittery_links_stay_fifo_unless_reordering_is_asked_for() {
         let jitter = NetworkConfig::reliable("uniform:0ms-5ms".parse().unwrap());
         let fifo = deliveries(jitter.clone(), 500);
-        assert!(
-            fifo.windows(2).all(|w| w[0] <= w[1]),
-            "FIFO link delivered out of order"
-        );
-        let reordered = deliveries(
-            NetworkConfig {
-                reorder: true,
-                ..jitter
-            },
-            500,
-        );
-        assert!(
-            reordered.windows(2).any(|w| w[0] > w[1]),
-            "reorder mode never reordered"
-        );
+        assert!(fifo.windows(2).all(|w| w[0] <= w[1]), "FIFO link delivered out of order");
+        let reordered = deliveries(NetworkConfig { reorder: true, ..jitter }, 500);
+        assert!(reordered.windows(2).any(|w| w[0] > w[1]), "reorder mode never reordered");
     }
 
     #[test]
     fn reorder_reorders_even_a_constant_latency() {
-        let constant = NetworkConfig {
-            reorder: true,
-            ..NetworkConfig::default()
-        };
+        let constant = NetworkConfig { reorder: true, ..NetworkConfig::default() };
         let times = deliveries(constant, 500);
         assert!(times.windows(2).any(|w| w[0] > w[1]));
     }
 
     #[test]
     fn drop_rate_is_honoured() {
-        let mut tx = Transmitter::new(
-            NetworkConfig {
-                drop: 0.3,
-                ..Default::default()
-            },
-            seeded_rng(5, 0),
-            false,
-        );
+        let mut tx = Transmitter::new(NetworkConfig { drop: 0.3, ..Default::default() }, seeded_rng(5, 0), false);
         let links = LinkState::default();
         let dropped = (0..10_000)
-            .filter(|_| {
-                tx.transmit(NodeId(0), NodeId(1), Time::ZERO, &links) == Transmission::Dropped
-            })
+            .filter(|_| tx.transmit(NodeId(0), NodeId(1), Time::ZERO, &links) == Transmission::Dropped)
             .count();
-        assert!(
-            (2_700..3_300).contains(&dropped),
-            "dropped {dropped} of 10000 at p=0.3"
-        );
+        assert!((2_700..3_300).contains(&dropped), "dropped {dropped} of 10000 at p=0.3");
     }
 }

@@ -22,25 +22,15 @@ fn walk(name: String, value: &Value, out: &mut Vec<Column>) {
     match value {
         Value::Object(fields) => {
             for (key, inner) in fields {
-                let child = if name.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{name}.{key}")
-                };
+                let child = if name.is_empty() { key.clone() } else { format!("{name}.{key}") };
                 walk(child, inner, out);
             }
         }
         Value::Array(items) => {
             let texts: Vec<String> = items.iter().map(scalar).collect();
-            out.push(Column {
-                name,
-                value: texts.join("; "),
-            });
+            out.push(Column { name, value: texts.join("; ") });
         }
-        other => out.push(Column {
-            name,
-            value: scalar(other),
-        }),
+        other => out.push(Column { name, value: scalar(other) }),
     }
 }
 
@@ -71,24 +61,8 @@ mod tests {
 
     #[test]
     fn nests_with_dots_and_joins_arrays() {
-        let columns = flatten(&Outer {
-            name: "ra",
-            missing: None,
-            latency: Inner { p50: 1.5 },
-            notes: vec!["a", "b"],
-        });
-        let pairs: Vec<(&str, &str)> = columns
-            .iter()
-            .map(|c| (c.name.as_str(), c.value.as_str()))
-            .collect();
-        assert_eq!(
-            pairs,
-            [
-                ("name", "ra"),
-                ("missing", ""),
-                ("latency.p50", "1.5"),
-                ("notes", "a; b")
-            ]
-        );
+        let columns = flatten(&Outer { name: "ra", missing: None, latency: Inner { p50: 1.5 }, notes: vec!["a", "b"] });
+        let pairs: Vec<(&str, &str)> = columns.iter().map(|c| (c.name.as_str(), c.value.as_str())).collect();
+        assert_eq!(pairs, [("name", "ra"), ("missing", ""), ("latency.p50", "1.5"), ("notes", "a; b")]);
     }
 }

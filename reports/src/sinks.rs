@@ -24,17 +24,11 @@ pub fn to_csv(records: &[RunRecord]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&header).expect("writing to memory");
     for columns in &flat {
-        let row = header.iter().map(|name| {
-            columns
-                .iter()
-                .find(|c| &c.name == name)
-                .map(|c| c.value.as_str())
-                .unwrap_or("")
-        });
+        let row =
+            header.iter().map(|name| columns.iter().find(|c| &c.name == name).map(|c| c.value.as_str()).unwrap_or(""));
         writer.write_record(row).expect("writing to memory");
     }
-    String::from_utf8(writer.into_inner().expect("flushing to memory"))
-        .expect("CSV of UTF-8 fields")
+    String::from_utf8(writer.into_inner().expect("flushing to memory")).expect("CSV of UTF-8 fields")
 }
 
 /// The record for people: one aligned `name  value` line per field; violations one per line.
@@ -51,11 +45,7 @@ pub fn to_table(record: &RunRecord) -> String {
     if record.violations.is_empty() {
         out.push_str(&format!("{:width$}  none\n", "violations"));
     } else {
-        out.push_str(&format!(
-            "{:width$}  {}\n",
-            "violations",
-            record.violations.len()
-        ));
+        out.push_str(&format!("{:width$}  {}\n", "violations", record.violations.len()));
         for violation in &record.violations {
             out.push_str(&format!("  - {violation}\n"));
         }

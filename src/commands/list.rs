@@ -8,17 +8,9 @@ pub fn list() -> String {
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for entry in entries {
-        out.push_str(&format!(
-            "{:width$}  {:11}  {}\n",
-            entry.name,
-            entry.family.to_string(),
-            entry.summary
-        ));
+        out.push_str(&format!("{:width$}  {:11}  {}\n", entry.name, entry.family.to_string(), entry.summary));
         for (variant, about) in entry.variants {
-            out.push_str(&format!(
-                "{:width$}  {:11}    --variant {variant}: {about}\n",
-                "", ""
-            ));
+            out.push_str(&format!("{:width$}  {:11}    --variant {variant}: {about}\n", "", ""));
         }
     }
     out

@@ -21,9 +21,7 @@ pub fn spec_of(args: &RunArgs) -> RunSpec {
             duplicate: args.duplicate,
             reorder: args.reorder,
         },
-        faults: FaultPlan {
-            faults: args.faults.clone(),
-        },
+        faults: FaultPlan { faults: args.faults.clone() },
         workload: Workload {
             hold: args.hold,
             think: args.think,

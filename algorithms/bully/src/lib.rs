@@ -40,8 +40,7 @@ use std::time::Duration;
 
 use harness::election::Detection;
 use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
-    RunSpec, SpecError,
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
 };
 
 /// From a trigger to agreement, on a network losing at most 10% of messages.
@@ -162,10 +161,7 @@ impl Bully {
     fn follow(&mut self, cx: &mut Context<Self>, leader: NodeId) {
         if self.leader != Some(leader) {
             self.leader = Some(leader);
-            cx.observe(Observation::Leader {
-                leader,
-                term: self.epoch,
-            });
+            cx.observe(Observation::Leader { leader, term: self.epoch });
         }
         if leader != self.id {
             self.phase = Phase::Idle;
@@ -278,27 +274,18 @@ impl Node for Bully {
 impl Algorithm for Bully {
     const NAME: &'static str = "bully";
     const FAMILY: Family = Family::Election;
-    const SUMMARY: &'static str =
-        "the highest live id bullies its way to coordinator; O(N²) messages worst case";
-    const VARIANTS: &'static [(&'static str, &'static str)] = &[(
-        "bug-lower-id-wins",
-        "teaching mutant: never defers to higher ids, so a lower id can win",
-    )];
+    const SUMMARY: &'static str = "the highest live id bullies its way to coordinator; O(N²) messages worst case";
+    const VARIANTS: &'static [(&'static str, &'static str)] =
+        &[("bug-lower-id-wins", "teaching mutant: never defers to higher ids, so a lower id can win")];
     const DETECTION_KINDS: &'static [&'static str] = &["heartbeat"];
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
-        vec![Box::new(harness::checkers::Termination {
-            nodes: spec.nodes,
-            bound: TERMINATION_BOUND,
-        })]
+        vec![Box::new(harness::checkers::Termination { nodes: spec.nodes, bound: TERMINATION_BOUND })]
     }
 
     fn configure(spec: &RunSpec) -> Result<BullyConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
-        Ok(BullyConfig {
-            lower_id_wins: variant == Some("bug-lower-id-wins"),
-            ..BullyConfig::default()
-        })
+        Ok(BullyConfig { lower_id_wins: variant == Some("bug-lower-id-wins"), ..BullyConfig::default() })
     }
 }
 
@@ -306,15 +293,8 @@ impl Algorithm for Bully {
 /// highest crashed and node `initiator` (< N-1) starting it.
 pub fn messages(nodes: u64, initiator: u64) -> (u64, u64, u64) {
     let (n, r) = (nodes, initiator);
-    assert!(
-        n >= 2 && r < n - 1,
-        "the initiator must be alive and below the crashed highest id"
-    );
-    (
-        (n - 1 - r) * (n - r) / 2,
-        (n - 2 - r) * (n - 1 - r) / 2,
-        n - 2,
-    )
+    assert!(n >= 2 && r < n - 1, "the initiator must be alive and below the crashed highest id");
+    ((n - 1 - r) * (n - r) / 2, (n - 2 - r) * (n - 1 - r) / 2, n - 2)
 }
 
 #[cfg(test)]
@@ -322,10 +302,7 @@ mod tests {
     use super::*;
 
     fn node(id: u32, nodes: usize) -> (Bully, Context<Bully>) {
-        (
-            Bully::new(NodeId(id), nodes, &BullyConfig::default(), None),
-            Context::for_test(NodeId(id), nodes),
-        )
+        (Bully::new(NodeId(id), nodes, &BullyConfig::default(), None), Context::for_test(NodeId(id), nodes))
     }
 
     #[test]
@@ -340,12 +317,7 @@ mod tests {
     fn an_election_goes_to_higher_ids() {
         let (mut n, mut cx) = node(2, 5);
         n.on_client(&mut cx, ClientOp::StartElection);
-        let sends: Vec<NodeId> = cx
-            .take_effects()
-            .sends
-            .into_iter()
-            .map(|(to, _)| to)
-            .collect();
+        let sends: Vec<NodeId> = cx.take_effects().sends.into_iter().map(|(to, _)| to).collect();
         assert_eq!(sends, [NodeId(3), NodeId(4)]);
     }
 
@@ -354,13 +326,7 @@ mod tests {
         let (mut n, mut cx) = node(3, 5);
         n.on_message(&mut cx, NodeId(1), BullyMsg::Election);
         let sends = cx.take_effects().sends;
-        assert_eq!(
-            sends,
-            vec![
-                (NodeId(1), BullyMsg::Answer),
-                (NodeId(4), BullyMsg::Election)
-            ]
-        );
+        assert_eq!(sends, vec![(NodeId(1), BullyMsg::Answer), (NodeId(4), BullyMsg::Election)]);
     }
 
     #[test]
@@ -371,17 +337,8 @@ mod tests {
         n.on_timer(&mut cx, BullyTimer::Answer);
         let effects = cx.take_effects();
         let coordinator = BullyMsg::Coordinator { epoch: 1 };
-        assert_eq!(
-            effects.sends,
-            vec![(NodeId(0), coordinator), (NodeId(1), coordinator)]
-        );
-        assert_eq!(
-            effects.observations,
-            vec![Observation::Leader {
-                leader: NodeId(2),
-                term: 1
-            }]
-        );
+        assert_eq!(effects.sends, vec![(NodeId(0), coordinator), (NodeId(1), coordinator)]);
+        assert_eq!(effects.observations, vec![Observation::Leader { leader: NodeId(2), term: 1 }]);
     }
 
     #[test]
@@ -391,9 +348,6 @@ mod tests {
         n.on_message(&mut cx, NodeId(2), BullyMsg::Answer);
         cx.take_effects();
         n.on_timer(&mut cx, BullyTimer::Coordinator);
-        assert_eq!(
-            cx.take_effects().sends,
-            vec![(NodeId(2), BullyMsg::Election)]
-        );
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(2), BullyMsg::Election)]);
     }
 }

@@ -24,8 +24,7 @@
 use std::collections::VecDeque;
 
 use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
-    RunSpec, SpecError,
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
 };
 
 /// The coordinator's id.
@@ -77,10 +76,7 @@ impl Centralized {
     /// Coordinator: `who` asks for the section. Returns whether it was granted now.
     fn coordinator_request(&mut self, cx: &mut Context<Self>, who: NodeId) {
         let grant_now = {
-            let state = self
-                .coordinator
-                .as_mut()
-                .expect("only the coordinator queues");
+            let state = self.coordinator.as_mut().expect("only the coordinator queues");
             if state.holder.is_none() || self.config.grant_without_queue {
                 state.holder = Some(who);
                 true
@@ -97,10 +93,7 @@ impl Centralized {
     /// Coordinator: the holder left; grant the next in line.
     fn coordinator_release(&mut self, cx: &mut Context<Self>) {
         let next = {
-            let state = self
-                .coordinator
-                .as_mut()
-                .expect("only the coordinator queues");
+            let state = self.coordinator.as_mut().expect("only the coordinator queues");
             state.holder = state.queue.pop_front();
             state.holder
         };
@@ -183,18 +176,13 @@ impl Node for Centralized {
 impl Algorithm for Centralized {
     const NAME: &'static str = "centralized";
     const FAMILY: Family = Family::Mutex;
-    const SUMMARY: &'static str =
-        "a coordinator (node 0) queues requests; 3 messages per entry, 0 for its own";
-    const VARIANTS: &'static [(&'static str, &'static str)] = &[(
-        "bug-no-queue",
-        "teaching mutant: the coordinator grants every request at once",
-    )];
+    const SUMMARY: &'static str = "a coordinator (node 0) queues requests; 3 messages per entry, 0 for its own";
+    const VARIANTS: &'static [(&'static str, &'static str)] =
+        &[("bug-no-queue", "teaching mutant: the coordinator grants every request at once")];
 
     fn configure(spec: &RunSpec) -> Result<CentralConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
-        Ok(CentralConfig {
-            grant_without_queue: variant == Some("bug-no-queue"),
-        })
+        Ok(CentralConfig { grant_without_queue: variant == Some("bug-no-queue") })
     }
 }
 
@@ -227,10 +215,7 @@ mod tests {
         assert_eq!(state.queue, [NodeId(2), NodeId(0)]);
         c.on_message(&mut cx, NodeId(1), CentralMsg::Release);
         c.on_message(&mut cx, NodeId(2), CentralMsg::Release);
-        assert!(
-            c.inside,
-            "the coordinator's own queued request is granted locally"
-        );
+        assert!(c.inside, "the coordinator's own queued request is granted locally");
     }
 
     #[test]

@@ -22,9 +22,7 @@
 
 use std::collections::BTreeSet;
 
-use harness::{
-    Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError};
 
 /// Messages of Lamport's algorithm; every one carries the sender's clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -37,9 +35,9 @@ pub enum LamportMsg {
 impl LamportMsg {
     fn timestamp(&self) -> u64 {
         match *self {
-            LamportMsg::Request { timestamp }
-            | LamportMsg::Reply { timestamp }
-            | LamportMsg::Release { timestamp } => timestamp,
+            LamportMsg::Request { timestamp } | LamportMsg::Reply { timestamp } | LamportMsg::Release { timestamp } => {
+                timestamp
+            }
         }
     }
 }
@@ -81,11 +79,8 @@ impl Lamport {
         if self.inside || self.queue.first() != Some(&(mine, self.id)) {
             return;
         }
-        let heard_later_from_all = self
-            .latest_from
-            .iter()
-            .enumerate()
-            .all(|(node, latest)| node == self.id.index() || *latest > mine);
+        let heard_later_from_all =
+            self.latest_from.iter().enumerate().all(|(node, latest)| node == self.id.index() || *latest > mine);
         if heard_later_from_all {
             self.inside = true;
             cx.observe(Observation::Entered);
@@ -121,12 +116,7 @@ impl Node for Lamport {
             LamportMsg::Request { timestamp } => {
                 self.queue.insert((timestamp, from));
                 self.clock += 1;
-                cx.send(
-                    from,
-                    LamportMsg::Reply {
-                        timestamp: self.clock,
-                    },
-                );
+                cx.send(from, LamportMsg::Reply { timestamp: self.clock });
             }
             LamportMsg::Reply { .. } => {}
             LamportMsg::Release { .. } => {
@@ -146,9 +136,7 @@ impl Node for Lamport {
                 let stamp = self.clock;
                 self.request_stamp = Some(stamp);
                 self.queue.insert((stamp, self.id));
-                cx.observe(Observation::Requested {
-                    timestamp: Some(stamp),
-                });
+                cx.observe(Observation::Requested { timestamp: Some(stamp) });
                 cx.broadcast(LamportMsg::Request { timestamp: stamp });
                 self.try_enter(cx);
             }
@@ -158,9 +146,7 @@ impl Node for Lamport {
                 self.queue.remove(&(stamp, self.id));
                 self.clock += 1;
                 cx.observe(Observation::Exited);
-                cx.broadcast(LamportMsg::Release {
-                    timestamp: self.clock,
-                });
+                cx.broadcast(LamportMsg::Release { timestamp: self.clock });
             }
             _ => {}
         }
@@ -195,10 +181,7 @@ mod tests {
     use harness::seeded_rng;
 
     fn node(id: u32, nodes: usize) -> (Lamport, Context<Lamport>) {
-        (
-            Lamport::new(NodeId(id), nodes, &(), None),
-            Context::new(NodeId(id), nodes, seeded_rng(0, 0)),
-        )
+        (Lamport::new(NodeId(id), nodes, &(), None), Context::new(NodeId(id), nodes, seeded_rng(0, 0)))
     }
 
     // Condition (2): heading the queue is not enough without a later message from everyone.

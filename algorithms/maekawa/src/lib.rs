@@ -39,8 +39,7 @@ pub mod quorum;
 use std::collections::{BTreeSet, VecDeque};
 
 use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
-    RunSpec, SpecError,
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
 };
 
 pub use quorum::quorum;
@@ -193,9 +192,7 @@ impl Maekawa {
                     self.yield_vote(cx, member, ts);
                 }
             }
-            MaekawaMsg::Inquire { ts }
-                if mine(ts) && !self.inside && self.votes.contains(&from) =>
-            {
+            MaekawaMsg::Inquire { ts } if mine(ts) && !self.inside && self.votes.contains(&from) => {
                 if self.failed_by.is_empty() {
                     self.inquiries.insert(from);
                 } else {
@@ -249,9 +246,7 @@ impl Node for Maekawa {
                 self.votes.clear();
                 self.failed_by.clear();
                 self.inquiries.clear();
-                cx.observe(Observation::Requested {
-                    timestamp: Some(ts),
-                });
+                cx.observe(Observation::Requested { timestamp: Some(ts) });
                 for member in self.quorum.clone() {
                     self.post(cx, member, MaekawaMsg::Request { ts });
                 }
@@ -276,16 +271,12 @@ impl Algorithm for Maekawa {
     const FAMILY: Family = Family::Mutex;
     const SUMMARY: &'static str =
         "votes from a grid quorum (~2√N), INQUIRE/FAILED/YIELD against deadlock; 3(K-1) per entry";
-    const VARIANTS: &'static [(&'static str, &'static str)] = &[(
-        "bug-no-inquire",
-        "teaching mutant: plain voting without INQUIRE/FAILED/YIELD (can deadlock)",
-    )];
+    const VARIANTS: &'static [(&'static str, &'static str)] =
+        &[("bug-no-inquire", "teaching mutant: plain voting without INQUIRE/FAILED/YIELD (can deadlock)")];
 
     fn configure(spec: &RunSpec) -> Result<MaekawaConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
-        Ok(MaekawaConfig {
-            without_inquire: variant == Some("bug-no-inquire"),
-        })
+        Ok(MaekawaConfig { without_inquire: variant == Some("bug-no-inquire") })
     }
 }
 
@@ -299,10 +290,7 @@ mod tests {
     use super::*;
 
     fn node(id: u32, nodes: usize) -> (Maekawa, Context<Maekawa>) {
-        (
-            Maekawa::new(NodeId(id), nodes, &MaekawaConfig::default(), None),
-            Context::for_test(NodeId(id), nodes),
-        )
+        (Maekawa::new(NodeId(id), nodes, &MaekawaConfig::default(), None), Context::for_test(NodeId(id), nodes))
     }
 
     #[test]
@@ -310,18 +298,8 @@ mod tests {
         let (mut n, mut cx) = node(0, 4);
         n.on_client(&mut cx, ClientOp::Acquire);
         let sends = cx.take_effects().sends;
-        assert_eq!(
-            sends,
-            vec![
-                (NodeId(1), MaekawaMsg::Request { ts: 1 }),
-                (NodeId(2), MaekawaMsg::Request { ts: 1 })
-            ]
-        );
-        assert_eq!(
-            n.votes,
-            BTreeSet::from([NodeId(0)]),
-            "voted for itself without a message"
-        );
+        assert_eq!(sends, vec![(NodeId(1), MaekawaMsg::Request { ts: 1 }), (NodeId(2), MaekawaMsg::Request { ts: 1 })]);
+        assert_eq!(n.votes, BTreeSet::from([NodeId(0)]), "voted for itself without a message");
     }
 
     // A higher-priority request makes the voter INQUIRE the holder of its vote; a lower one gets FAILED.
@@ -341,10 +319,7 @@ mod tests {
             ]
         );
         v.on_message(&mut cx, NodeId(3), MaekawaMsg::Yield { ts: 5 });
-        assert_eq!(
-            cx.take_effects().sends,
-            vec![(NodeId(0), MaekawaMsg::Locked { ts: 2 })]
-        );
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(0), MaekawaMsg::Locked { ts: 2 })]);
     }
 
     #[test]
@@ -356,10 +331,7 @@ mod tests {
         cx.take_effects();
         assert!(n.inquiries.contains(&NodeId(1)), "kept while hope remains");
         n.on_message(&mut cx, NodeId(2), MaekawaMsg::Failed { ts: 1 });
-        assert_eq!(
-            cx.take_effects().sends,
-            vec![(NodeId(1), MaekawaMsg::Yield { ts: 1 })]
-        );
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(1), MaekawaMsg::Yield { ts: 1 })]);
         assert!(!n.votes.contains(&NodeId(1)));
     }
 }

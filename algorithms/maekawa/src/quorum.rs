@@ -28,10 +28,8 @@ pub fn columns(nodes: usize) -> usize {
 pub fn quorum(id: NodeId, nodes: usize) -> Vec<NodeId> {
     let k = columns(nodes);
     let (row, column) = (id.index() / k, id.index() % k);
-    let mut members: Vec<NodeId> = (row * k..((row + 1) * k).min(nodes))
-        .chain((column..nodes).step_by(k))
-        .map(|i| NodeId(i as u32))
-        .collect();
+    let mut members: Vec<NodeId> =
+        (row * k..((row + 1) * k).min(nodes)).chain((column..nodes).step_by(k)).map(|i| NodeId(i as u32)).collect();
     members.sort();
     members.dedup();
     members
@@ -56,11 +54,7 @@ mod tests {
             assert_eq!(columns(*nodes), *k, "N={nodes}");
             let ids = |q: Vec<NodeId>| q.into_iter().map(|n| n.0).collect::<Vec<_>>();
             assert_eq!(ids(quorum(NodeId(0), *nodes)), *first, "N={nodes} node 0");
-            assert_eq!(
-                ids(quorum(NodeId(*nodes as u32 - 1), *nodes)),
-                *last,
-                "N={nodes} last node"
-            );
+            assert_eq!(ids(quorum(NodeId(*nodes as u32 - 1), *nodes)), *last, "N={nodes} last node");
         }
     }
 
@@ -69,15 +63,9 @@ mod tests {
         for nodes in 1..=64 {
             let quorums: Vec<Vec<NodeId>> = NodeId::all(nodes).map(|i| quorum(i, nodes)).collect();
             for (i, a) in quorums.iter().enumerate() {
-                assert!(
-                    a.contains(&NodeId(i as u32)),
-                    "N={nodes}: node {i} votes for itself"
-                );
+                assert!(a.contains(&NodeId(i as u32)), "N={nodes}: node {i} votes for itself");
                 for b in &quorums {
-                    assert!(
-                        a.iter().any(|x| b.contains(x)),
-                        "N={nodes}: disjoint quorums"
-                    );
+                    assert!(a.iter().any(|x| b.contains(x)), "N={nodes}: disjoint quorums");
                 }
             }
         }

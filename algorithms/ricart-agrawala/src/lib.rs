@@ -23,8 +23,7 @@
 //! catches it under contention.
 
 use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
-    RunSpec, SpecError,
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
 };
 
 /// Messages of Ricart-Agrawala.
@@ -70,8 +69,7 @@ pub struct RicartAgrawala {
 impl RicartAgrawala {
     /// Whether our request goes before `(timestamp, from)`.
     fn has_priority_over(&self, timestamp: u64, from: NodeId) -> bool {
-        self.request_stamp
-            .is_some_and(|mine| (mine, self.id) < (timestamp, from))
+        self.request_stamp.is_some_and(|mine| (mine, self.id) < (timestamp, from))
     }
 
     fn enter(&mut self, cx: &mut Context<Self>) {
@@ -131,12 +129,8 @@ impl Node for RicartAgrawala {
                 self.clock += 1;
                 self.request_stamp = Some(self.clock);
                 self.replies_missing = cx.nodes() - 1;
-                cx.observe(Observation::Requested {
-                    timestamp: Some(self.clock),
-                });
-                cx.broadcast(RaMsg::Request {
-                    timestamp: self.clock,
-                });
+                cx.observe(Observation::Requested { timestamp: Some(self.clock) });
+                cx.broadcast(RaMsg::Request { timestamp: self.clock });
                 if self.replies_missing == 0 {
                     self.enter(cx);
                 }
@@ -157,12 +151,9 @@ impl Node for RicartAgrawala {
 impl Algorithm for RicartAgrawala {
     const NAME: &'static str = "ricart-agrawala";
     const FAMILY: Family = Family::Mutex;
-    const SUMMARY: &'static str =
-        "timestamped requests to all, deferred replies; 2(N-1) messages per entry";
-    const VARIANTS: &'static [(&'static str, &'static str)] = &[(
-        "bug-reply-while-inside",
-        "teaching mutant: replies to requests while inside the critical section",
-    )];
+    const SUMMARY: &'static str = "timestamped requests to all, deferred replies; 2(N-1) messages per entry";
+    const VARIANTS: &'static [(&'static str, &'static str)] =
+        &[("bug-reply-while-inside", "teaching mutant: replies to requests while inside the critical section")];
 
     /// Entries follow (timestamp, id) order among overlapping requests (paper §2).
     fn extra_checkers(_spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
@@ -171,9 +162,7 @@ impl Algorithm for RicartAgrawala {
 
     fn configure(spec: &RunSpec) -> Result<RaConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
-        Ok(RaConfig {
-            reply_while_inside: variant == Some("bug-reply-while-inside"),
-        })
+        Ok(RaConfig { reply_while_inside: variant == Some("bug-reply-while-inside") })
     }
 }
 
@@ -189,10 +178,7 @@ mod tests {
 
     fn node(id: u32, nodes: usize) -> (RicartAgrawala, Context<RicartAgrawala>) {
         let rng: NodeRng = seeded_rng(0, id as u64);
-        (
-            RicartAgrawala::new(NodeId(id), nodes, &RaConfig::default(), None),
-            Context::new(NodeId(id), nodes, rng),
-        )
+        (RicartAgrawala::new(NodeId(id), nodes, &RaConfig::default(), None), Context::new(NodeId(id), nodes, rng))
     }
 
     // Paper §2: a request is answered at once by a node that neither holds nor wants the section.

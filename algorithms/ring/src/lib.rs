@@ -47,8 +47,7 @@ use std::time::Duration;
 
 use harness::election::Detection;
 use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
-    RunSpec, SpecError,
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
 };
 
 /// From a trigger to agreement, on a network losing at most 10% of messages.
@@ -62,11 +61,7 @@ pub enum Circulating {
     /// Collect: the live ids so far and who started it.
     Collect { ids: Vec<u32>, initiator: u32 },
     /// The result, sent around by `origin`.
-    Elected {
-        leader: u32,
-        origin: u32,
-        epoch: u64,
-    },
+    Elected { leader: u32, origin: u32, epoch: u64 },
 }
 
 /// Messages of the ring election.
@@ -88,14 +83,8 @@ pub enum RingMsg {
 impl Message for RingMsg {
     fn kind(&self) -> &'static str {
         match self {
-            RingMsg::Hop {
-                body: Circulating::Election { .. } | Circulating::Collect { .. },
-                ..
-            } => "election",
-            RingMsg::Hop {
-                body: Circulating::Elected { .. },
-                ..
-            } => "elected",
+            RingMsg::Hop { body: Circulating::Election { .. } | Circulating::Collect { .. }, .. } => "election",
+            RingMsg::Hop { body: Circulating::Elected { .. }, .. } => "elected",
             RingMsg::Ack { .. } => "ack",
             RingMsg::Heartbeat { .. } => "heartbeat",
         }
@@ -162,11 +151,7 @@ pub struct Ring {
 impl Ring {
     fn successor(&self, of: NodeId) -> NodeId {
         let n = self.nodes as u32;
-        NodeId(if self.config.descending {
-            (of.0 + n - 1) % n
-        } else {
-            (of.0 + 1) % n
-        })
+        NodeId(if self.config.descending { (of.0 + n - 1) % n } else { (of.0 + 1) % n })
     }
 
     fn pass(&mut self, cx: &mut Context<Self>, body: Circulating) {
@@ -186,13 +171,7 @@ impl Ring {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        cx.send(
-            to,
-            RingMsg::Hop {
-                seq,
-                body: body.clone(),
-            },
-        );
+        cx.send(to, RingMsg::Hop { seq, body: body.clone() });
         self.unacknowledged.insert(seq, (to, body));
         cx.set_timer(RingTimer::Ack(seq), self.config.ack_timeout);
     }
@@ -202,13 +181,7 @@ impl Ring {
         let me = self.id.0;
         match self.config.method {
             Method::ChangRoberts => self.pass(cx, Circulating::Election { candidate: me }),
-            Method::Collect => self.pass(
-                cx,
-                Circulating::Collect {
-                    ids: vec![me],
-                    initiator: me,
-                },
-            ),
+            Method::Collect => self.pass(cx, Circulating::Collect { ids: vec![me], initiator: me }),
         }
     }
 
@@ -228,48 +201,23 @@ impl Ring {
             Circulating::Election { .. } => {
                 let epoch = self.epoch + 1;
                 self.adopt(cx, self.id, epoch);
-                self.pass(
-                    cx,
-                    Circulating::Elected {
-                        leader: me,
-                        origin: me,
-                        epoch,
-                    },
-                );
+                self.pass(cx, Circulating::Elected { leader: me, origin: me, epoch });
             }
             Circulating::Collect { mut ids, initiator } => {
                 if initiator == me {
                     let leader = ids.iter().copied().max().unwrap_or(me);
                     let epoch = self.epoch + 1;
                     self.adopt(cx, NodeId(leader), epoch);
-                    self.pass(
-                        cx,
-                        Circulating::Elected {
-                            leader,
-                            origin: me,
-                            epoch,
-                        },
-                    );
+                    self.pass(cx, Circulating::Elected { leader, origin: me, epoch });
                 } else {
                     ids.push(me);
                     self.pass(cx, Circulating::Collect { ids, initiator });
                 }
             }
-            Circulating::Elected {
-                leader,
-                origin,
-                epoch,
-            } => {
+            Circulating::Elected { leader, origin, epoch } => {
                 if origin != me {
                     self.adopt(cx, NodeId(leader), epoch);
-                    self.pass(
-                        cx,
-                        Circulating::Elected {
-                            leader,
-                            origin,
-                            epoch,
-                        },
-                    );
+                    self.pass(cx, Circulating::Elected { leader, origin, epoch });
                 }
             }
         }
@@ -281,10 +229,7 @@ impl Ring {
         cx.persist(RingStable { epoch: self.epoch });
         if self.leader != Some(leader) {
             self.leader = Some(leader);
-            cx.observe(Observation::Leader {
-                leader,
-                term: self.epoch,
-            });
+            cx.observe(Observation::Leader { leader, term: self.epoch });
         }
         if leader == self.id {
             cx.cancel_timer(RingTimer::LeaderSilent);
@@ -336,11 +281,7 @@ impl Node for Ring {
                 self.receive(cx, body);
             }
             RingMsg::Ack { seq } => {
-                if self
-                    .unacknowledged
-                    .get(&seq)
-                    .is_some_and(|(to, _)| *to == from)
-                {
+                if self.unacknowledged.get(&seq).is_some_and(|(to, _)| *to == from) {
                     self.unacknowledged.remove(&seq);
                     cx.cancel_timer(RingTimer::Ack(seq));
                 }
@@ -391,39 +332,22 @@ impl Node for Ring {
 impl Algorithm for Ring {
     const NAME: &'static str = "ring";
     const FAMILY: Family = Family::Election;
-    const SUMMARY: &'static str =
-        "Chang-Roberts on a ring (or --variant collect); skips dead successors";
+    const SUMMARY: &'static str = "Chang-Roberts on a ring (or --variant collect); skips dead successors";
     const VARIANTS: &'static [(&'static str, &'static str)] = &[
-        (
-            "collect",
-            "the message collects every live id; the initiator announces the largest (Tanenbaum)",
-        ),
-        (
-            "descending",
-            "Chang-Roberts on a ring ordered N-1 → … → 0 (the all-initiate worst case)",
-        ),
-        (
-            "collect-descending",
-            "the collecting variant on the descending ring",
-        ),
+        ("collect", "the message collects every live id; the initiator announces the largest (Tanenbaum)"),
+        ("descending", "Chang-Roberts on a ring ordered N-1 → … → 0 (the all-initiate worst case)"),
+        ("collect-descending", "the collecting variant on the descending ring"),
     ];
     const DETECTION_KINDS: &'static [&'static str] = &["heartbeat"];
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
-        vec![Box::new(harness::checkers::Termination {
-            nodes: spec.nodes,
-            bound: TERMINATION_BOUND,
-        })]
+        vec![Box::new(harness::checkers::Termination { nodes: spec.nodes, bound: TERMINATION_BOUND })]
     }
 
     fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?.unwrap_or("");
         Ok(RingConfig {
-            method: if variant.starts_with("collect") {
-                Method::Collect
-            } else {
-                Method::ChangRoberts
-            },
+            method: if variant.starts_with("collect") { Method::Collect } else { Method::ChangRoberts },
             descending: variant.ends_with("descending"),
             ..RingConfig::default()
         })
@@ -445,11 +369,7 @@ pub fn hops(nodes: u64, method: Method, descending: bool, start: Start) -> Optio
     match (method, start) {
         (Method::ChangRoberts, Start::One(initiator)) => {
             let i = initiator as u64;
-            let distance = if descending {
-                (i + n - highest) % n
-            } else {
-                (highest + n - i) % n
-            };
+            let distance = if descending { (i + n - highest) % n } else { (highest + n - i) % n };
             Some(distance + n + (n - 1))
         }
         (Method::ChangRoberts, Start::All) if descending => Some(n * (n + 1) / 2 + (n - 1)),
@@ -464,10 +384,7 @@ mod tests {
     use super::*;
 
     fn node(id: u32, nodes: usize) -> (Ring, Context<Ring>) {
-        (
-            Ring::new(NodeId(id), nodes, &RingConfig::default(), None),
-            Context::for_test(NodeId(id), nodes),
-        )
+        (Ring::new(NodeId(id), nodes, &RingConfig::default(), None), Context::for_test(NodeId(id), nodes))
     }
 
     fn hop(body: Circulating) -> RingMsg {
@@ -478,39 +395,16 @@ mod tests {
     #[test]
     fn forwards_larger_replaces_smaller_once() {
         let (mut n, mut cx) = node(3, 6);
-        n.on_message(
-            &mut cx,
-            NodeId(2),
-            hop(Circulating::Election { candidate: 1 }),
-        );
-        n.on_message(
-            &mut cx,
-            NodeId(2),
-            hop(Circulating::Election { candidate: 2 }),
-        );
-        n.on_message(
-            &mut cx,
-            NodeId(2),
-            hop(Circulating::Election { candidate: 5 }),
-        );
-        let forwarded: Vec<RingMsg> = cx
-            .take_effects()
-            .sends
-            .into_iter()
-            .filter(|(to, _)| *to == NodeId(4))
-            .map(|(_, m)| m)
-            .collect();
+        n.on_message(&mut cx, NodeId(2), hop(Circulating::Election { candidate: 1 }));
+        n.on_message(&mut cx, NodeId(2), hop(Circulating::Election { candidate: 2 }));
+        n.on_message(&mut cx, NodeId(2), hop(Circulating::Election { candidate: 5 }));
+        let forwarded: Vec<RingMsg> =
+            cx.take_effects().sends.into_iter().filter(|(to, _)| *to == NodeId(4)).map(|(_, m)| m).collect();
         assert_eq!(
             forwarded,
             vec![
-                RingMsg::Hop {
-                    seq: 0,
-                    body: Circulating::Election { candidate: 3 }
-                },
-                RingMsg::Hop {
-                    seq: 1,
-                    body: Circulating::Election { candidate: 5 }
-                },
+                RingMsg::Hop { seq: 0, body: Circulating::Election { candidate: 3 } },
+                RingMsg::Hop { seq: 1, body: Circulating::Election { candidate: 5 } },
             ]
         );
     }
@@ -522,35 +416,14 @@ mod tests {
         cx.take_effects();
         n.on_timer(&mut cx, RingTimer::Ack(0));
         let sends = cx.take_effects().sends;
-        assert_eq!(
-            sends,
-            vec![(
-                NodeId(3),
-                RingMsg::Hop {
-                    seq: 1,
-                    body: Circulating::Election { candidate: 1 }
-                }
-            )]
-        );
+        assert_eq!(sends, vec![(NodeId(3), RingMsg::Hop { seq: 1, body: Circulating::Election { candidate: 1 } })]);
     }
 
     #[test]
     fn formula_table() {
-        assert_eq!(
-            hops(8, Method::ChangRoberts, false, Start::One(7)),
-            Some(15),
-            "best: 2N-1"
-        );
-        assert_eq!(
-            hops(8, Method::ChangRoberts, false, Start::One(0)),
-            Some(22),
-            "worst: 3N-2"
-        );
-        assert_eq!(
-            hops(8, Method::ChangRoberts, true, Start::All),
-            Some(43),
-            "N(N+1)/2 + N-1"
-        );
+        assert_eq!(hops(8, Method::ChangRoberts, false, Start::One(7)), Some(15), "best: 2N-1");
+        assert_eq!(hops(8, Method::ChangRoberts, false, Start::One(0)), Some(22), "worst: 3N-2");
+        assert_eq!(hops(8, Method::ChangRoberts, true, Start::All), Some(43), "N(N+1)/2 + N-1");
         assert_eq!(hops(8, Method::Collect, false, Start::One(3)), Some(15));
     }
 }

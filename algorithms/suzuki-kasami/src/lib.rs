@@ -23,9 +23,7 @@
 
 use std::collections::VecDeque;
 
-use harness::{
-    Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError};
 
 /// The token: last served request number per node, and the nodes waiting for it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -87,17 +85,8 @@ impl Node for SuzukiKasami {
     type Config = ();
 
     fn new(id: NodeId, nodes: usize, _config: &(), _stable: Option<()>) -> Self {
-        let token = (id == FIRST_HOLDER).then(|| Token {
-            last_served: vec![0; nodes],
-            queue: VecDeque::new(),
-        });
-        SuzukiKasami {
-            id,
-            requests: vec![0; nodes],
-            token,
-            requesting: false,
-            inside: false,
-        }
+        let token = (id == FIRST_HOLDER).then(|| Token { last_served: vec![0; nodes], queue: VecDeque::new() });
+        SuzukiKasami { id, requests: vec![0; nodes], token, requesting: false, inside: false }
     }
 
     fn on_start(&mut self, _cx: &mut Context<Self>) {}
@@ -108,8 +97,7 @@ impl Node for SuzukiKasami {
                 let j = from.index();
                 self.requests[j] = self.requests[j].max(number);
                 let idle_holder = !self.inside && !self.requesting;
-                let hand_over =
-                    idle_holder && self.token.as_ref().is_some_and(|t| self.outstanding(t, j));
+                let hand_over = idle_holder && self.token.as_ref().is_some_and(|t| self.outstanding(t, j));
                 if hand_over {
                     let token = self.token.take().expect("checked");
                     cx.send(from, SkMsg::Token(token));
@@ -136,9 +124,7 @@ impl Node for SuzukiKasami {
                 } else {
                     let me = self.id.index();
                     self.requests[me] += 1;
-                    cx.broadcast(SkMsg::Request {
-                        number: self.requests[me],
-                    });
+                    cx.broadcast(SkMsg::Request { number: self.requests[me] });
                 }
             }
             ClientOp::Release if self.inside => {
@@ -148,10 +134,7 @@ impl Node for SuzukiKasami {
                 let me = self.id.index();
                 token.last_served[me] = self.requests[me];
                 for j in 0..self.requests.len() {
-                    if j != me
-                        && self.outstanding(&token, j)
-                        && !token.queue.contains(&NodeId(j as u32))
-                    {
+                    if j != me && self.outstanding(&token, j) && !token.queue.contains(&NodeId(j as u32)) {
                         token.queue.push_back(NodeId(j as u32));
                     }
                 }
@@ -168,8 +151,7 @@ impl Node for SuzukiKasami {
 impl Algorithm for SuzukiKasami {
     const NAME: &'static str = "suzuki-kasami";
     const FAMILY: Family = Family::Mutex;
-    const SUMMARY: &'static str =
-        "broadcast requests, one token with a queue; N messages per entry, 0 when holding it";
+    const SUMMARY: &'static str = "broadcast requests, one token with a queue; N messages per entry, 0 when holding it";
 
     fn configure(spec: &RunSpec) -> Result<(), SpecError> {
         harness::known_variant::<Self>(spec)?;
@@ -182,10 +164,7 @@ mod tests {
     use super::*;
 
     fn node(id: u32, nodes: usize) -> (SuzukiKasami, Context<SuzukiKasami>) {
-        (
-            SuzukiKasami::new(NodeId(id), nodes, &(), None),
-            Context::for_test(NodeId(id), nodes),
-        )
+        (SuzukiKasami::new(NodeId(id), nodes, &(), None), Context::for_test(NodeId(id), nodes))
     }
 
     #[test]
@@ -203,10 +182,7 @@ mod tests {
         n.on_message(&mut cx, NodeId(1), SkMsg::Request { number: 2 });
         assert!(n.token.is_some(), "request 2 of n1 was already served");
         n.on_message(&mut cx, NodeId(1), SkMsg::Request { number: 3 });
-        assert!(
-            n.token.is_none(),
-            "request 3 is outstanding: the idle token goes"
-        );
+        assert!(n.token.is_none(), "request 3 is outstanding: the idle token goes");
     }
 
     // §2: on release the holder appends every outstanding request (in id order) and sends the
@@ -219,14 +195,8 @@ mod tests {
         n.on_message(&mut cx, NodeId(2), SkMsg::Request { number: 1 });
         cx.take_effects();
         n.on_client(&mut cx, ClientOp::Release);
-        let token = Token {
-            last_served: vec![0; 4],
-            queue: VecDeque::from([NodeId(3)]),
-        };
-        assert_eq!(
-            cx.take_effects().sends,
-            vec![(NodeId(2), SkMsg::Token(token))]
-        );
+        let token = Token { last_served: vec![0; 4], queue: VecDeque::from([NodeId(3)]) };
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(2), SkMsg::Token(token))]);
         assert!(n.token.is_none());
     }
 }

@@ -6,12 +6,7 @@ use harness::{MutexLoad, NetworkConfig, RunSpec, RuntimeKind, Workload};
 use suzuki_kasami::SuzukiKasami;
 
 fn spec(nodes: usize, ops: u64, seed: u64) -> RunSpec {
-    RunSpec {
-        nodes,
-        ops: Some(ops),
-        seed,
-        ..RunSpec::default()
-    }
+    RunSpec { nodes, ops: Some(ops), seed, ..RunSpec::default() }
 }
 
 // Light load, turns round-robin: every entry costs N (N-1 REQUESTs and the TOKEN) except the
@@ -20,18 +15,11 @@ fn spec(nodes: usize, ops: u64, seed: u64) -> RunSpec {
 fn n_per_entry_and_zero_for_the_first_holder_for_n_2_to_25() {
     for nodes in 2..=25u64 {
         let spec = RunSpec {
-            workload: Workload {
-                load: MutexLoad::Light,
-                ..Workload::default()
-            },
+            workload: Workload { load: MutexLoad::Light, ..Workload::default() },
             ..spec(nodes as usize, 40, 3)
         };
         let record = harness::run::<SuzukiKasami>(&spec).unwrap();
-        assert!(
-            record.violations.is_empty(),
-            "N={nodes}: {:?}",
-            record.violations
-        );
+        assert!(record.violations.is_empty(), "N={nodes}: {:?}", record.violations);
         assert_eq!(record.messages_total, nodes * 39, "N={nodes}");
         assert_eq!(record.messages_by_kind["token"], 39);
     }
@@ -39,13 +27,7 @@ fn n_per_entry_and_zero_for_the_first_holder_for_n_2_to_25() {
 
 #[test]
 fn a_lone_node_keeps_the_token_and_sends_nothing() {
-    let spec = RunSpec {
-        workload: Workload {
-            load: MutexLoad::Light,
-            ..Workload::default()
-        },
-        ..spec(1, 20, 1)
-    };
+    let spec = RunSpec { workload: Workload { load: MutexLoad::Light, ..Workload::default() }, ..spec(1, 20, 1) };
     let record = harness::run::<SuzukiKasami>(&spec).unwrap();
     assert_eq!((record.ops, record.messages_total), (20, 0));
 }
@@ -55,31 +37,14 @@ fn heavy_load_is_safe_starvation_free_and_at_most_n_per_entry() {
     for seed in 0..20 {
         let nodes = 7;
         let spec = RunSpec {
-            network: NetworkConfig {
-                latency: "exp:1ms".parse().unwrap(),
-                ..NetworkConfig::default()
-            },
-            workload: Workload {
-                think: Duration::ZERO,
-                ..Workload::default()
-            },
+            network: NetworkConfig { latency: "exp:1ms".parse().unwrap(), ..NetworkConfig::default() },
+            workload: Workload { think: Duration::ZERO, ..Workload::default() },
             ..spec(nodes, 200, seed)
         };
         let record = harness::run::<SuzukiKasami>(&spec).unwrap();
-        assert!(
-            record.violations.is_empty(),
-            "seed {seed}: {:?}",
-            record.violations
-        );
-        assert!(
-            record.messages_total <= 200 * nodes as u64,
-            "seed {seed}: {}",
-            record.messages_total
-        );
-        assert!(
-            record.mutex.unwrap().entries_per_node_min > 0,
-            "seed {seed}: starvation"
-        );
+        assert!(record.violations.is_empty(), "seed {seed}: {:?}", record.violations);
+        assert!(record.messages_total <= 200 * nodes as u64, "seed {seed}: {}", record.messages_total);
+        assert!(record.mutex.unwrap().entries_per_node_min > 0, "seed {seed}: starvation");
     }
 }
 
@@ -87,11 +52,7 @@ fn heavy_load_is_safe_starvation_free_and_at_most_n_per_entry() {
 fn mutual_exclusion_holds_in_the_threads_runtime() {
     let spec = RunSpec {
         runtime: RuntimeKind::Threads,
-        workload: Workload {
-            think: Duration::ZERO,
-            hold: Duration::from_micros(200),
-            ..Workload::default()
-        },
+        workload: Workload { think: Duration::ZERO, hold: Duration::from_micros(200), ..Workload::default() },
         ..spec(6, 200, 1)
     };
     let record = harness::run::<SuzukiKasami>(&spec).unwrap();

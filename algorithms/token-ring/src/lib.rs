@@ -38,8 +38,7 @@
 use std::time::Duration;
 
 use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation,
-    RunSpec, SpecError,
+    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
 };
 
 /// The token's identity: regenerations bump the generation, every pass bumps the hop.
@@ -144,10 +143,7 @@ impl TokenRing {
         let Some(held) = self.token.take() else {
             return;
         };
-        let stamp = Stamp {
-            generation: held.generation,
-            hop: held.hop + 1,
-        };
+        let stamp = Stamp { generation: held.generation, hop: held.hop + 1 };
         self.newest = self.newest.max(stamp);
         let successor = self.after(self.id);
         self.send_token(cx, successor, stamp);
@@ -182,10 +178,7 @@ impl Node for TokenRing {
             nodes,
             config: config.clone(),
             token: None,
-            newest: Stamp {
-                generation: 0,
-                hop: 0,
-            },
+            newest: Stamp { generation: 0, hop: 0 },
             unacknowledged: None,
             requesting: false,
             inside: false,
@@ -236,16 +229,10 @@ impl Node for TokenRing {
             }
             RingTimer::Loss => {
                 if self.token.is_none() && self.unacknowledged.is_none() {
-                    let stamp = Stamp {
-                        generation: self.newest.generation + 1,
-                        hop: 0,
-                    };
+                    let stamp = Stamp { generation: self.newest.generation + 1, hop: 0 };
                     self.newest = stamp;
                     self.token = Some(stamp);
-                    cx.observe(Observation::Note {
-                        label: "token_regenerated",
-                        value: stamp.generation,
-                    });
+                    cx.observe(Observation::Note { label: "token_regenerated", value: stamp.generation });
                     self.use_token(cx);
                 }
                 cx.set_timer(RingTimer::Loss, self.loss_timeout());
@@ -277,19 +264,13 @@ impl Node for TokenRing {
 impl Algorithm for TokenRing {
     const NAME: &'static str = "token-ring";
     const FAMILY: Family = Family::Mutex;
-    const SUMMARY: &'static str =
-        "a token circulates on a ring; skips dead successors, regenerates a lost token";
-    const VARIANTS: &'static [(&'static str, &'static str)] = &[(
-        "bug-no-generation-check",
-        "teaching mutant: accepts stale and duplicated tokens",
-    )];
+    const SUMMARY: &'static str = "a token circulates on a ring; skips dead successors, regenerates a lost token";
+    const VARIANTS: &'static [(&'static str, &'static str)] =
+        &[("bug-no-generation-check", "teaching mutant: accepts stale and duplicated tokens")];
 
     fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
-        Ok(RingConfig {
-            skip_generation_check: variant == Some("bug-no-generation-check"),
-            ..RingConfig::default()
-        })
+        Ok(RingConfig { skip_generation_check: variant == Some("bug-no-generation-check"), ..RingConfig::default() })
     }
 }
 
@@ -298,10 +279,7 @@ mod tests {
     use super::*;
 
     fn node(id: u32, nodes: usize) -> (TokenRing, Context<TokenRing>) {
-        (
-            TokenRing::new(NodeId(id), nodes, &RingConfig::default(), None),
-            Context::for_test(NodeId(id), nodes),
-        )
+        (TokenRing::new(NodeId(id), nodes, &RingConfig::default(), None), Context::for_test(NodeId(id), nodes))
     }
 
     fn stamp(generation: u64, hop: u64) -> Stamp {
@@ -316,11 +294,7 @@ mod tests {
         cx.take_effects();
         n.on_message(&mut cx, NodeId(1), RingMsg::Token(stamp(1, 7)));
         let effects = cx.take_effects();
-        assert_eq!(
-            effects.sends,
-            vec![(NodeId(1), RingMsg::Ack(stamp(1, 7)))],
-            "ack, but no pass on"
-        );
+        assert_eq!(effects.sends, vec![(NodeId(1), RingMsg::Ack(stamp(1, 7)))], "ack, but no pass on");
         assert!(n.token.is_none());
     }
 
@@ -332,10 +306,7 @@ mod tests {
         assert_eq!(n.unacknowledged, Some((NodeId(2), stamp(0, 2))));
         cx.take_effects();
         n.on_timer(&mut cx, RingTimer::Ack);
-        assert_eq!(
-            cx.take_effects().sends,
-            vec![(NodeId(3), RingMsg::Token(stamp(0, 2)))]
-        );
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(3), RingMsg::Token(stamp(0, 2)))]);
     }
 
     #[test]
@@ -347,13 +318,7 @@ mod tests {
         cx.take_effects();
         n.on_timer(&mut cx, RingTimer::Loss);
         let effects = cx.take_effects();
-        assert_eq!(
-            effects.observations,
-            vec![Observation::Note {
-                label: "token_regenerated",
-                value: 5
-            }]
-        );
+        assert_eq!(effects.observations, vec![Observation::Note { label: "token_regenerated", value: 5 }]);
         assert_eq!(n.token, Some(stamp(5, 0)));
     }
 

@@ -2,30 +2,15 @@
 
 use std::time::Duration;
 
-use harness::{
-    EventKind, FaultPlan, MutexLoad, NetworkConfig, Observation, RunSpec, RuntimeKind, Workload,
-};
+use harness::{EventKind, FaultPlan, MutexLoad, NetworkConfig, Observation, RunSpec, RuntimeKind, Workload};
 use token_ring::TokenRing;
 
 fn spec(nodes: usize, ops: u64, seed: u64) -> RunSpec {
-    RunSpec {
-        nodes,
-        ops: Some(ops),
-        seed,
-        ..RunSpec::default()
-    }
+    RunSpec { nodes, ops: Some(ops), seed, ..RunSpec::default() }
 }
 
 fn regenerations(history: &harness::History) -> u64 {
-    history.count_observed(|o| {
-        matches!(
-            o,
-            Observation::Note {
-                label: "token_regenerated",
-                ..
-            }
-        )
-    })
+    history.count_observed(|o| matches!(o, Observation::Note { label: "token_regenerated", .. }))
 }
 
 // The documented formula scenario: light load, turns in ring order, no think time. The
@@ -34,106 +19,51 @@ fn regenerations(history: &harness::History) -> u64 {
 #[test]
 fn two_messages_per_entry_in_ring_order_for_n_2_to_25() {
     for nodes in 2..=25 {
-        let workload = Workload {
-            load: MutexLoad::Light,
-            think: Duration::ZERO,
-            ..Workload::default()
-        };
-        let record = harness::run::<TokenRing>(&RunSpec {
-            workload,
-            ..spec(nodes, 50, 1)
-        })
-        .unwrap();
-        assert!(
-            record.violations.is_empty(),
-            "N={nodes}: {:?}",
-            record.violations
-        );
+        let workload = Workload { load: MutexLoad::Light, think: Duration::ZERO, ..Workload::default() };
+        let record = harness::run::<TokenRing>(&RunSpec { workload, ..spec(nodes, 50, 1) }).unwrap();
+        assert!(record.violations.is_empty(), "N={nodes}: {:?}", record.violations);
         assert_eq!(record.messages_total, 2 * 50 - 1, "N={nodes}");
-        assert_eq!(
-            (
-                record.messages_by_kind["token"],
-                record.messages_by_kind["ack"]
-            ),
-            (50, 49)
-        );
+        assert_eq!((record.messages_by_kind["token"], record.messages_by_kind["ack"]), (50, 49));
     }
 }
 
 // Idle circulation is counted: with think time the token goes round while nobody wants it.
 #[test]
 fn idle_circulation_costs_two_messages_per_hop() {
-    let workload = Workload {
-        load: MutexLoad::Light,
-        think: Duration::from_millis(20),
-        ..Workload::default()
-    };
-    let record = harness::run::<TokenRing>(&RunSpec {
-        workload,
-        ..spec(4, 40, 1)
-    })
-    .unwrap();
+    let workload = Workload { load: MutexLoad::Light, think: Duration::from_millis(20), ..Workload::default() };
+    let record = harness::run::<TokenRing>(&RunSpec { workload, ..spec(4, 40, 1) }).unwrap();
     assert!(record.violations.is_empty());
     // The last pass may still await its ACK when the run ends.
     assert!(record.messages_by_kind["token"] - record.messages_by_kind["ack"] <= 1);
-    assert!(
-        record.messages_per_op > 2.0,
-        "idle hops are counted: {}",
-        record.messages_per_op
-    );
+    assert!(record.messages_per_op > 2.0, "idle hops are counted: {}", record.messages_per_op);
 }
 
 #[test]
 fn heavy_load_is_safe_and_fair() {
     for seed in 0..10 {
         let spec = RunSpec {
-            network: NetworkConfig {
-                latency: "uniform:0ms-2ms".parse().unwrap(),
-                ..NetworkConfig::default()
-            },
-            workload: Workload {
-                think: Duration::ZERO,
-                ..Workload::default()
-            },
+            network: NetworkConfig { latency: "uniform:0ms-2ms".parse().unwrap(), ..NetworkConfig::default() },
+            workload: Workload { think: Duration::ZERO, ..Workload::default() },
             ..spec(8, 200, seed)
         };
         let record = harness::run::<TokenRing>(&spec).unwrap();
-        assert!(
-            record.violations.is_empty(),
-            "seed {seed}: {:?}",
-            record.violations
-        );
-        assert!(
-            record.mutex.unwrap().jain_fairness > 0.99,
-            "the ring serves everyone in turn"
-        );
+        assert!(record.violations.is_empty(), "seed {seed}: {:?}", record.violations);
+        assert!(record.mutex.unwrap().jain_fairness > 0.99, "the ring serves everyone in turn");
     }
 }
 
 #[test]
 fn a_dead_successor_is_skipped() {
     let spec = RunSpec {
-        faults: FaultPlan {
-            faults: vec!["crash:2@0ms".parse().unwrap()],
-        },
-        workload: Workload {
-            think: Duration::ZERO,
-            ..Workload::default()
-        },
+        faults: FaultPlan { faults: vec!["crash:2@0ms".parse().unwrap()] },
+        workload: Workload { think: Duration::ZERO, ..Workload::default() },
         ..spec(5, 100, 1)
     };
     let (record, outcome) = harness::run_with_outcome::<TokenRing>(&spec).unwrap();
     assert!(record.violations.is_empty(), "{:?}", record.violations);
     assert_eq!(record.ops, 100);
-    assert!(
-        record.messages_dropped > 0,
-        "passes to the dead node were lost"
-    );
-    assert_eq!(
-        regenerations(&outcome.history),
-        0,
-        "the token was never lost"
-    );
+    assert!(record.messages_dropped > 0, "passes to the dead node were lost");
+    assert_eq!(regenerations(&outcome.history), 0, "the token was never lost");
 }
 
 // Crash the node inside the critical section (and so holding the token): the lowest live id
@@ -141,11 +71,7 @@ fn a_dead_successor_is_skipped() {
 #[test]
 fn a_crashed_holder_token_is_regenerated_exactly_once() {
     let base = RunSpec {
-        workload: Workload {
-            think: Duration::ZERO,
-            hold: Duration::from_millis(5),
-            ..Workload::default()
-        },
+        workload: Workload { think: Duration::ZERO, hold: Duration::from_millis(5), ..Workload::default() },
         ..spec(5, 200, 2)
     };
     // The crash-free prefix of a seeded run is the same run: find who is inside at 100 ms.
@@ -159,12 +85,7 @@ fn a_crashed_holder_token_is_regenerated_exactly_once() {
         .unwrap()
         .node;
     let fault = format!("crash:{}@100ms", holder.0).parse().unwrap();
-    let spec = RunSpec {
-        faults: FaultPlan {
-            faults: vec![fault],
-        },
-        ..base
-    };
+    let spec = RunSpec { faults: FaultPlan { faults: vec![fault] }, ..base };
     let (record, outcome) = harness::run_with_outcome::<TokenRing>(&spec).unwrap();
     assert!(record.violations.is_empty(), "{:?}", record.violations);
     assert_eq!(record.ops, 200, "entries continue after the regeneration");
@@ -182,38 +103,21 @@ fn duplicated_tokens_are_discarded_and_the_mutant_is_caught() {
             latency: "uniform:0ms-5ms".parse().unwrap(),
             ..NetworkConfig::default()
         },
-        workload: Workload {
-            think: Duration::ZERO,
-            ..Workload::default()
-        },
+        workload: Workload { think: Duration::ZERO, ..Workload::default() },
         ..spec(5, 150, 1)
     };
     let record = harness::run::<TokenRing>(&spec).unwrap();
     assert!(record.violations.is_empty(), "{:?}", record.violations);
-    let mutant = harness::run::<TokenRing>(&RunSpec {
-        variant: Some("bug-no-generation-check".into()),
-        ..spec
-    })
-    .unwrap();
-    assert!(
-        mutant
-            .violations
-            .iter()
-            .any(|v| v.starts_with("mutual-exclusion")),
-        "{:?}",
-        mutant.violations
-    );
+    let mutant =
+        harness::run::<TokenRing>(&RunSpec { variant: Some("bug-no-generation-check".into()), ..spec }).unwrap();
+    assert!(mutant.violations.iter().any(|v| v.starts_with("mutual-exclusion")), "{:?}", mutant.violations);
 }
 
 #[test]
 fn mutual_exclusion_holds_in_the_threads_runtime() {
     let spec = RunSpec {
         runtime: RuntimeKind::Threads,
-        workload: Workload {
-            think: Duration::ZERO,
-            hold: Duration::from_micros(200),
-            ..Workload::default()
-        },
+        workload: Workload { think: Duration::ZERO, hold: Duration::from_micros(200), ..Workload::default() },
         ..spec(6, 200, 1)
     };
     let record = harness::run::<TokenRing>(&spec).unwrap();

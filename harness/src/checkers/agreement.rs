@@ -31,10 +31,7 @@ impl Checker for Agreement {
                 None => format!("{node}→none"),
             })
             .collect();
-        vec![format!(
-            "at the end of the run the live nodes disagree: {}",
-            views.join(", ")
-        )]
+        vec![format!("at the end of the run the live nodes disagree: {}", views.join(", "))]
     }
 }
 
@@ -44,37 +41,25 @@ mod tests {
     use crate::{EventKind, NodeId, Observation};
 
     fn leader(id: u32) -> EventKind {
-        EventKind::Observed(Observation::Leader {
-            leader: NodeId(id),
-            term: 1,
-        })
+        EventKind::Observed(Observation::Leader { leader: NodeId(id), term: 1 })
     }
 
     #[test]
     fn accepts_a_common_leader() {
-        let history =
-            History::from_millis([(1, 0, leader(2)), (1, 1, leader(2)), (1, 2, leader(2))]);
+        let history = History::from_millis([(1, 0, leader(2)), (1, 1, leader(2)), (1, 2, leader(2))]);
         assert!(Agreement { nodes: 3 }.check(&history).is_empty());
     }
 
     #[test]
     fn catches_split_views() {
-        let history =
-            History::from_millis([(1, 0, leader(2)), (1, 1, leader(1)), (1, 2, leader(2))]);
+        let history = History::from_millis([(1, 0, leader(2)), (1, 1, leader(1)), (1, 2, leader(2))]);
         let violations = Agreement { nodes: 3 }.check(&history);
-        assert_eq!(
-            violations,
-            vec!["at the end of the run the live nodes disagree: n0→n2, n1→n1, n2→n2".to_string()]
-        );
+        assert_eq!(violations, vec!["at the end of the run the live nodes disagree: n0→n2, n1→n1, n2→n2".to_string()]);
     }
 
     #[test]
     fn a_dead_leader_is_no_agreement() {
-        let history = History::from_millis([
-            (1, 0, leader(1)),
-            (1, 1, leader(1)),
-            (2, 1, EventKind::Crashed),
-        ]);
+        let history = History::from_millis([(1, 0, leader(1)), (1, 1, leader(1)), (2, 1, EventKind::Crashed)]);
         assert_eq!(Agreement { nodes: 2 }.check(&history).len(), 1);
     }
 }

@@ -17,12 +17,7 @@ impl Checker for EveryRequestGranted {
     }
 
     fn check(&self, history: &History) -> Vec<String> {
-        let nodes = history
-            .events
-            .iter()
-            .map(|e| e.node.index() + 1)
-            .max()
-            .unwrap_or(0);
+        let nodes = history.events.iter().map(|e| e.node.index() + 1).max().unwrap_or(0);
         let mut waiting: Vec<Option<Time>> = vec![None; nodes];
         let mut violations = Vec::new();
         for event in &history.events {
@@ -36,10 +31,7 @@ impl Checker for EveryRequestGranted {
         }
         for (node, since) in waiting.iter().enumerate() {
             if let Some(since) = since {
-                violations.push(format!(
-                    "{} requested at {since} and was never granted",
-                    NodeId(node as u32)
-                ));
+                violations.push(format!("{} requested at {since} and was never granted", NodeId(node as u32)));
             }
         }
         violations
@@ -71,10 +63,7 @@ mod tests {
             (2, 0, Observed(Entered)),
         ]);
         let violations = EveryRequestGranted.check(&history);
-        assert_eq!(
-            violations,
-            vec!["n1 requested at 1.000ms and was never granted".to_string()]
-        );
+        assert_eq!(violations, vec!["n1 requested at 1.000ms and was never granted".to_string()]);
     }
 
     #[test]

@@ -35,10 +35,7 @@ pub trait Checker: Send + Sync {
 pub fn run_checkers(checkers: &[Box<dyn Checker>], history: &History) -> Vec<String> {
     let mut all = Vec::new();
     for checker in checkers {
-        let found = checker
-            .check(history)
-            .into_iter()
-            .map(|v| format!("{}: {v}", checker.name()));
+        let found = checker.check(history).into_iter().map(|v| format!("{}: {v}", checker.name()));
         all.extend(capped(checker.name(), found.collect()));
     }
     all

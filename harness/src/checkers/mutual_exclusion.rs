@@ -73,19 +73,12 @@ mod tests {
         ]);
         let violations = MutualExclusion.check(&history);
         assert_eq!(violations.len(), 1);
-        assert!(
-            violations[0].contains("n1 entered while n0 was inside"),
-            "{violations:?}"
-        );
+        assert!(violations[0].contains("n1 entered while n0 was inside"), "{violations:?}");
     }
 
     #[test]
     fn a_crash_inside_ends_the_stay() {
-        let history = History::from_millis([
-            (1, 0, Observed(Entered)),
-            (2, 0, Crashed),
-            (3, 1, Observed(Entered)),
-        ]);
+        let history = History::from_millis([(1, 0, Observed(Entered)), (2, 0, Crashed), (3, 1, Observed(Entered))]);
         assert!(MutualExclusion.check(&history).is_empty());
     }
 }

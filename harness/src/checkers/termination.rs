@@ -45,44 +45,21 @@ mod tests {
     use crate::{EventKind, NodeId, Observation};
 
     fn leader(id: u32) -> EventKind {
-        EventKind::Observed(Observation::Leader {
-            leader: NodeId(id),
-            term: 1,
-        })
+        EventKind::Observed(Observation::Leader { leader: NodeId(id), term: 1 })
     }
 
     #[test]
     fn accepts_a_prompt_election() {
         let history = History::from_millis([(3, 0, leader(1)), (4, 1, leader(1))]);
-        assert!(Termination {
-            nodes: 2,
-            bound: Duration::from_millis(10)
-        }
-        .check(&history)
-        .is_empty());
+        assert!(Termination { nodes: 2, bound: Duration::from_millis(10) }.check(&history).is_empty());
     }
 
     #[test]
     fn catches_a_slow_election_and_one_that_never_ends() {
         let slow = History::from_millis([(3, 0, leader(1)), (40, 1, leader(1))]);
-        assert_eq!(
-            Termination {
-                nodes: 2,
-                bound: Duration::from_millis(10)
-            }
-            .check(&slow)
-            .len(),
-            1
-        );
+        assert_eq!(Termination { nodes: 2, bound: Duration::from_millis(10) }.check(&slow).len(), 1);
         let stuck = History::from_millis([(3, 0, leader(1)), (40, 1, leader(0))]);
-        let violations = Termination {
-            nodes: 2,
-            bound: Duration::from_millis(10),
-        }
-        .check(&stuck);
-        assert_eq!(
-            violations,
-            vec!["the election started at 0.000ms never ended".to_string()]
-        );
+        let violations = Termination { nodes: 2, bound: Duration::from_millis(10) }.check(&stuck);
+        assert_eq!(violations, vec!["the election started at 0.000ms never ended".to_string()]);
     }
 }

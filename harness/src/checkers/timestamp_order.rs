@@ -24,9 +24,7 @@ impl Checker for TimestampOrder {
         let mut violations = Vec::new();
         for event in &history.events {
             match &event.kind {
-                EventKind::Observed(Observation::Requested {
-                    timestamp: Some(ts),
-                }) => {
+                EventKind::Observed(Observation::Requested { timestamp: Some(ts) }) => {
                     waiting.retain(|(_, n, _)| *n != event.node);
                     waiting.push((*ts, event.node, event.time));
                 }
@@ -35,10 +33,8 @@ impl Checker for TimestampOrder {
                         continue;
                     };
                     let (ts, node, _) = waiting.swap_remove(pos);
-                    if let Some((earlier_ts, earlier, issued)) = waiting
-                        .iter()
-                        .filter(|(t, n, _)| (*t, *n) < (ts, node))
-                        .min_by_key(|(t, n, _)| (*t, *n))
+                    if let Some((earlier_ts, earlier, issued)) =
+                        waiting.iter().filter(|(t, n, _)| (*t, *n) < (ts, node)).min_by_key(|(t, n, _)| (*t, *n))
                     {
                         violations.push(format!(
                             "at {} {node} entered with ({ts}, {node}) while {earlier}'s earlier request \
@@ -62,9 +58,7 @@ mod tests {
     use Observation::*;
 
     fn requested(ts: u64) -> EventKind {
-        Observed(Requested {
-            timestamp: Some(ts),
-        })
+        Observed(Requested { timestamp: Some(ts) })
     }
 
     #[test]
@@ -93,26 +87,15 @@ mod tests {
 
     #[test]
     fn catches_an_overtaking_entry() {
-        let history = History::from_millis([
-            (0, 1, requested(2)),
-            (0, 0, requested(3)),
-            (1, 0, Observed(Entered)),
-        ]);
+        let history = History::from_millis([(0, 1, requested(2)), (0, 0, requested(3)), (1, 0, Observed(Entered))]);
         let violations = TimestampOrder.check(&history);
         assert_eq!(violations.len(), 1);
-        assert!(
-            violations[0].contains("n0 entered with (3, n0) while n1's earlier request (2, n1)"),
-            "{violations:?}"
-        );
+        assert!(violations[0].contains("n0 entered with (3, n0) while n1's earlier request (2, n1)"), "{violations:?}");
     }
 
     #[test]
     fn ties_break_by_node_id() {
-        let history = History::from_millis([
-            (0, 2, requested(4)),
-            (0, 1, requested(4)),
-            (1, 2, Observed(Entered)),
-        ]);
+        let history = History::from_millis([(0, 2, requested(4)), (0, 1, requested(4)), (1, 2, Observed(Entered))]);
         assert_eq!(TimestampOrder.check(&history).len(), 1);
     }
 }

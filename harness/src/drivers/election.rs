@@ -26,13 +26,7 @@ pub struct ElectionDriver {
 impl ElectionDriver {
     /// A driver for `nodes` nodes completing `target` elections.
     pub fn new(nodes: usize, workload: Workload, target: Option<u64>) -> Self {
-        ElectionDriver {
-            workload,
-            target,
-            tracker: ElectionTracker::new(nodes),
-            completed: 0,
-            crashed_by_us: None,
-        }
+        ElectionDriver { workload, target, tracker: ElectionTracker::new(nodes), completed: 0, crashed_by_us: None }
     }
 
     fn live(&self) -> Vec<NodeId> {

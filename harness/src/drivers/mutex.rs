@@ -4,9 +4,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::{
-    ClientOp, Driver, DriverContext, Event, EventKind, MutexLoad, NodeId, Observation, Workload,
-};
+use crate::{ClientOp, Driver, DriverContext, Event, EventKind, MutexLoad, NodeId, Observation, Workload};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -47,14 +45,7 @@ pub struct MutexDriver {
 impl MutexDriver {
     /// A driver for `nodes` nodes completing `target` entries.
     pub fn new(nodes: usize, workload: Workload, target: Option<u64>) -> Self {
-        MutexDriver {
-            workload,
-            target,
-            phases: vec![Phase::Idle; nodes],
-            issued: 0,
-            completed: 0,
-            turn: 0,
-        }
+        MutexDriver { workload, target, phases: vec![Phase::Idle; nodes], issued: 0, completed: 0, turn: 0 }
     }
 
     fn budget_left(&self) -> bool {
@@ -63,11 +54,7 @@ impl MutexDriver {
 
     fn think(&self, dx: &mut DriverContext) -> Duration {
         let max = self.workload.think.as_nanos() as u64;
-        Duration::from_nanos(if max == 0 {
-            0
-        } else {
-            dx.rng().random_range(0..=max)
-        })
+        Duration::from_nanos(if max == 0 { 0 } else { dx.rng().random_range(0..=max) })
     }
 
     /// Schedules the next request: every idle node (heavy) or the next live node in turn (light).
@@ -80,18 +67,13 @@ impl MutexDriver {
                 }
             }
             MutexLoad::Light => {
-                let in_flight = self
-                    .phases
-                    .iter()
-                    .any(|p| matches!(p, Phase::Waiting | Phase::Inside | Phase::Leaving));
+                let in_flight =
+                    self.phases.iter().any(|p| matches!(p, Phase::Waiting | Phase::Inside | Phase::Leaving));
                 if in_flight || !self.budget_left() {
                     return;
                 }
                 let n = self.phases.len();
-                if let Some(next) = (0..n)
-                    .map(|k| (self.turn + k) % n)
-                    .find(|i| self.phases[*i] == Phase::Idle)
-                {
+                if let Some(next) = (0..n).map(|k| (self.turn + k) % n).find(|i| self.phases[*i] == Phase::Idle) {
                     self.turn = (next + 1) % n;
                     let delay = self.think(dx);
                     dx.wake_after(delay, token(NodeId(next as u32), WAKE_THINK));
@@ -174,20 +156,12 @@ mod tests {
     use crate::{context::seeded_rng, DriverCommand, Time};
 
     fn observed(node: u32, obs: Observation) -> Event {
-        Event {
-            time: Time::ZERO,
-            node: NodeId(node),
-            kind: EventKind::Observed(obs),
-        }
+        Event { time: Time::ZERO, node: NodeId(node), kind: EventKind::Observed(obs) }
     }
 
     #[test]
     fn light_load_keeps_one_request_in_flight_round_robin() {
-        let workload = Workload {
-            load: MutexLoad::Light,
-            think: Duration::ZERO,
-            ..Workload::default()
-        };
+        let workload = Workload { load: MutexLoad::Light, think: Duration::ZERO, ..Workload::default() };
         let mut driver = MutexDriver::new(3, workload, Some(4));
         let mut dx = DriverContext::new(seeded_rng(1, 0));
         driver.start(&mut dx);
@@ -195,37 +169,20 @@ mod tests {
         for _ in 0..4 {
             let wakes = dx.take_commands();
             assert_eq!(wakes.len(), 1, "exactly one requester at a time");
-            let DriverCommand::Wake { token, .. } = wakes[0] else {
-                panic!("expected a wake")
-            };
+            let DriverCommand::Wake { token, .. } = wakes[0] else { panic!("expected a wake") };
             driver.on_wake(&mut dx, token);
-            let DriverCommand::Submit {
-                node,
-                op: ClientOp::Acquire,
-            } = dx.take_commands()[0].clone()
-            else {
+            let DriverCommand::Submit { node, op: ClientOp::Acquire } = dx.take_commands()[0].clone() else {
                 panic!("expected an acquire")
             };
             order.push(node.0);
             driver.on_event(&mut dx, &observed(node.0, Observation::Entered));
-            let DriverCommand::Wake { token, .. } = dx.take_commands()[0] else {
-                panic!("expected hold wake")
-            };
+            let DriverCommand::Wake { token, .. } = dx.take_commands()[0] else { panic!("expected hold wake") };
             driver.on_wake(&mut dx, token);
-            assert_eq!(
-                dx.take_commands(),
-                vec![DriverCommand::Submit {
-                    node,
-                    op: ClientOp::Release
-                }]
-            );
+            assert_eq!(dx.take_commands(), vec![DriverCommand::Submit { node, op: ClientOp::Release }]);
             driver.on_event(&mut dx, &observed(node.0, Observation::Exited));
         }
         assert_eq!(order, [0, 1, 2, 0]);
         assert!(driver.finished());
-        assert!(
-            dx.take_commands().is_empty(),
-            "no request beyond the target"
-        );
+        assert!(dx.take_commands().is_empty(), "no request beyond the target");
     }
 }

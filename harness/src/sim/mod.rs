@@ -12,9 +12,8 @@ use std::mem;
 
 use crate::context::seeded_rng;
 use crate::{
-    ClientOp, Context, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction,
-    History, LinkState, MessageCounts, Node, NodeId, RunOutcome, RunSetup, StopReason, Time,
-    TimerCommand, Transmission, Transmitter,
+    ClientOp, Context, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction, History, LinkState,
+    MessageCounts, Node, NodeId, RunOutcome, RunSetup, StopReason, Time, TimerCommand, Transmission, Transmitter,
 };
 
 /// RNG streams: nodes use `1 + id`; these sit above any node id.
@@ -88,20 +87,8 @@ pub struct Simulation<N: Node> {
 impl<N: Node> Simulation<N> {
     /// Builds the cluster; nothing runs until [`Simulation::run`].
     pub fn new(setup: RunSetup<N>) -> Self {
-        let RunSetup {
-            config,
-            nodes,
-            seed,
-            network,
-            faults,
-            driver,
-            time_limit,
-            monitor: _,
-        } = setup;
-        let may_slow = faults
-            .faults
-            .iter()
-            .any(|f| matches!(f.fault, Fault::Slow { .. }));
+        let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _ } = setup;
+        let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. }));
         let slots = NodeId::all(nodes)
             .map(|id| Slot {
                 node: Some(N::new(id, nodes, &config, None)),
@@ -183,12 +170,7 @@ impl<N: Node> Simulation<N> {
 
     fn dispatch(&mut self, event: SimEvent<N>) {
         match event {
-            SimEvent::Deliver {
-                from,
-                to,
-                incarnation,
-                msg,
-            } => {
+            SimEvent::Deliver { from, to, incarnation, msg } => {
                 let slot = &self.slots[to.index()];
                 if slot.node.is_none() || slot.incarnation != incarnation {
                     self.dropped += 1;
@@ -197,16 +179,9 @@ impl<N: Node> Simulation<N> {
                 self.delivered += 1;
                 self.step(to.index(), |node, cx| node.on_message(cx, from, msg));
             }
-            SimEvent::Timer {
-                node,
-                timer,
-                generation,
-            } => {
+            SimEvent::Timer { node, timer, generation } => {
                 let timers = &mut self.slots[node.index()].timers;
-                if let Some(pos) = timers
-                    .iter()
-                    .position(|(t, g)| *t == timer && *g == generation)
-                {
+                if let Some(pos) = timers.iter().position(|(t, g)| *t == timer && *g == generation) {
                     timers.swap_remove(pos);
                     self.step(node.index(), |n, cx| n.on_timer(cx, timer));
                 }
@@ -263,14 +238,7 @@ impl<N: Node> Simulation<N> {
                             Some(entry) => entry.1 = generation,
                             None => slot.timers.push((timer, generation)),
                         }
-                        self.queue.push(
-                            self.now + after,
-                            SimEvent::Timer {
-                                node: id,
-                                timer,
-                                generation,
-                            },
-                        );
+                        self.queue.push(self.now + after, SimEvent::Timer { node: id, timer, generation });
                     }
                     TimerCommand::Cancel(timer) => slot.timers.retain(|(t, _)| *t != timer),
                 }
@@ -299,25 +267,9 @@ impl<N: Node> Simulation<N> {
             Transmission::Deliver { at, duplicate } => {
                 if let Some(again) = duplicate {
                     self.duplicated += 1;
-                    self.queue.push(
-                        again,
-                        SimEvent::Deliver {
-                            from,
-                            to,
-                            incarnation,
-                            msg: msg.clone(),
-                        },
-                    );
+                    self.queue.push(again, SimEvent::Deliver { from, to, incarnation, msg: msg.clone() });
                 }
-                self.queue.push(
-                    at,
-                    SimEvent::Deliver {
-                        from,
-                        to,
-                        incarnation,
-                        msg,
-                    },
-                );
+                self.queue.push(at, SimEvent::Deliver { from, to, incarnation, msg });
             }
         }
     }
@@ -334,16 +286,10 @@ impl<N: Node> Simulation<N> {
     fn apply_driver_commands(&mut self) {
         for command in self.dx.take_commands() {
             match command {
-                DriverCommand::Submit { node, op } => {
-                    self.queue.push(self.now, SimEvent::Client { node, op })
-                }
-                DriverCommand::Wake { after, token } => {
-                    self.queue.push(self.now + after, SimEvent::Wake { token })
-                }
+                DriverCommand::Submit { node, op } => self.queue.push(self.now, SimEvent::Client { node, op }),
+                DriverCommand::Wake { after, token } => self.queue.push(self.now + after, SimEvent::Wake { token }),
                 DriverCommand::Crash(node) => self.queue.push(self.now, SimEvent::Crash { node }),
-                DriverCommand::Restart(node) => {
-                    self.queue.push(self.now, SimEvent::Restart { node })
-                }
+                DriverCommand::Restart(node) => self.queue.push(self.now, SimEvent::Restart { node }),
             }
         }
     }

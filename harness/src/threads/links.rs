@@ -33,11 +33,7 @@ pub(crate) struct LinkView<'a> {
 
 impl<'a> LinkView<'a> {
     pub(crate) fn new(shared: &'a SharedLinks) -> Self {
-        LinkView {
-            shared,
-            version: 0,
-            state: LinkState::default(),
-        }
+        LinkView { shared, version: 0, state: LinkState::default() }
     }
 
     /// The current link state, reloaded if the coordinator changed it.

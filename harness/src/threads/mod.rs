@@ -17,8 +17,8 @@ use crossbeam_channel::{unbounded, RecvTimeoutError, Sender};
 
 use crate::context::seeded_rng;
 use crate::{
-    DriverCommand, DriverContext, Fault, FaultAction, History, MessageCounts, Node, NodeId,
-    RunError, RunOutcome, RunSetup, StopReason, Time, Transmitter,
+    DriverCommand, DriverContext, Fault, FaultAction, History, MessageCounts, Node, NodeId, RunError, RunOutcome,
+    RunSetup, StopReason, Time, Transmitter,
 };
 
 use links::SharedLinks;
@@ -30,24 +30,11 @@ const NETWORK_STREAM_BASE: u64 = 1 << 40;
 
 /// Runs the setup with one thread per node and returns when the driver is done or time is up.
 pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
-    let RunSetup {
-        config,
-        nodes,
-        seed,
-        network,
-        faults,
-        mut driver,
-        time_limit,
-        monitor,
-    } = setup;
-    let may_slow = faults
-        .faults
-        .iter()
-        .any(|f| matches!(f.fault, Fault::Slow { .. }));
+    let RunSetup { config, nodes, seed, network, faults, mut driver, time_limit, monitor } = setup;
+    let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. }));
     let links = SharedLinks::default();
     let (report_tx, report_rx) = unbounded::<Report>();
-    let (inboxes, receivers): (Vec<Sender<Envelope<N::Msg>>>, Vec<_>) =
-        (0..nodes).map(|_| unbounded()).unzip();
+    let (inboxes, receivers): (Vec<Sender<Envelope<N::Msg>>>, Vec<_>) = (0..nodes).map(|_| unbounded()).unzip();
     let start = Instant::now();
     let deadline = start + time_limit;
 
@@ -67,11 +54,8 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                 monitor: monitor.as_deref(),
             };
             let rng = seeded_rng(seed, 1 + id.0 as u64);
-            let transmitter = Transmitter::new(
-                network.clone(),
-                seeded_rng(seed, NETWORK_STREAM_BASE + id.0 as u64),
-                may_slow,
-            );
+            let transmitter =
+                Transmitter::new(network.clone(), seeded_rng(seed, NETWORK_STREAM_BASE + id.0 as u64), may_slow);
             let handle = std::thread::Builder::new()
                 .name(format!("node-{index}"))
                 .spawn_scoped(scope, move || {
@@ -97,35 +81,31 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         let mut dx = DriverContext::new(seeded_rng(seed, DRIVER_STREAM));
         let mut wakes: BinaryHeap<Reverse<(Instant, u64, u64)>> = BinaryHeap::new();
         let mut wake_seq = 0u64;
-        let mut fault_actions: Vec<(Instant, FaultAction)> = faults
-            .actions(nodes)
-            .into_iter()
-            .map(|(at, action)| (start + at, action))
-            .collect();
+        let mut fault_actions: Vec<(Instant, FaultAction)> =
+            faults.actions(nodes).into_iter().map(|(at, action)| (start + at, action)).collect();
         fault_actions.reverse(); // pop from the back in time order
         let mut panicked: Option<(NodeId, String)> = None;
         let time_of = |at: Instant| Time(at.saturating_duration_since(start).as_nanos() as u64);
 
-        let mut apply_commands =
-            |dx: &mut DriverContext, wakes: &mut BinaryHeap<_>, now: Instant| {
-                for command in dx.take_commands() {
-                    match command {
-                        DriverCommand::Submit { node, op } => {
-                            let _ = inboxes[node.index()].send(Envelope::Client(op));
-                        }
-                        DriverCommand::Wake { after, token } => {
-                            wakes.push(Reverse((now + after, wake_seq, token)));
-                            wake_seq += 1;
-                        }
-                        DriverCommand::Crash(node) => {
-                            let _ = inboxes[node.index()].send(Envelope::Crash);
-                        }
-                        DriverCommand::Restart(node) => {
-                            let _ = inboxes[node.index()].send(Envelope::Restart);
-                        }
+        let mut apply_commands = |dx: &mut DriverContext, wakes: &mut BinaryHeap<_>, now: Instant| {
+            for command in dx.take_commands() {
+                match command {
+                    DriverCommand::Submit { node, op } => {
+                        let _ = inboxes[node.index()].send(Envelope::Client(op));
+                    }
+                    DriverCommand::Wake { after, token } => {
+                        wakes.push(Reverse((now + after, wake_seq, token)));
+                        wake_seq += 1;
+                    }
+                    DriverCommand::Crash(node) => {
+                        let _ = inboxes[node.index()].send(Envelope::Crash);
+                    }
+                    DriverCommand::Restart(node) => {
+                        let _ = inboxes[node.index()].send(Envelope::Restart);
                     }
                 }
-            };
+            }
+        };
 
         let now = Instant::now();
         dx.set_now(time_of(now));
@@ -206,10 +186,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             }
         }
         if let Some((node, message)) = panicked {
-            return Err(RunError::NodePanicked {
-                node: node.0,
-                message,
-            });
+            return Err(RunError::NodePanicked { node: node.0, message });
         }
         // Stable: one node's events keep their order (its stamps are monotone anyway).
         history.events.sort_by_key(|e| e.time);

@@ -11,8 +11,8 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::{
-    ClientOp, Context, Event, EventKind, LiveMonitor, MessageCounts, Node, NodeId, NodeRng, Time,
-    TimerCommand, Transmission, Transmitter,
+    ClientOp, Context, Event, EventKind, LiveMonitor, MessageCounts, Node, NodeId, NodeRng, Time, TimerCommand,
+    Transmission, Transmitter,
 };
 
 use super::links::{LinkView, SharedLinks};
@@ -180,21 +180,13 @@ impl<'a, N: Node> NodeThread<'a, N> {
     fn run_due(&mut self) {
         loop {
             let now = Instant::now();
-            let timer_at = self
-                .timers
-                .peek()
-                .map(|Reverse((t, _, _))| *t)
-                .filter(|t| *t <= now);
+            let timer_at = self.timers.peek().map(|Reverse((t, _, _))| *t).filter(|t| *t <= now);
             let message_at = self.early.peek().map(|m| m.at).filter(|t| *t <= now);
             match (timer_at, message_at) {
                 (Some(t), Some(m)) if m <= t => self.deliver_early(now),
                 (Some(_), _) => {
                     let Reverse((_, generation, timer)) = self.timers.pop().expect("peeked");
-                    if let Some(pos) = self
-                        .armed
-                        .iter()
-                        .position(|(t, g)| *t == timer && *g == generation)
-                    {
+                    if let Some(pos) = self.armed.iter().position(|(t, g)| *t == timer && *g == generation) {
                         self.armed.swap_remove(pos);
                         self.step(now, |node, cx| node.on_timer(cx, timer));
                     }
@@ -216,11 +208,7 @@ impl<'a, N: Node> NodeThread<'a, N> {
     }
 
     fn report(&self, now: Instant, kind: EventKind) {
-        let event = Event {
-            time: self.time(now),
-            node: self.wiring.id,
-            kind,
-        };
+        let event = Event { time: self.time(now), node: self.wiring.id, kind };
         // The coordinator may have stopped listening during shutdown; nothing to do then.
         let _ = self.wiring.reports.send(Report::Event(event));
     }
@@ -277,19 +265,11 @@ impl<'a, N: Node> NodeThread<'a, N> {
                     let start = self.wiring.start;
                     if let Some(again) = duplicate {
                         self.totals.duplicated += 1;
-                        let copy = Envelope::Message {
-                            from,
-                            at: start + again.since_start(),
-                            msg: msg.clone(),
-                        };
+                        let copy = Envelope::Message { from, at: start + again.since_start(), msg: msg.clone() };
                         let _ = inbox.send(copy);
                     }
                     // A receiver that is gone has stopped; the run is ending.
-                    let _ = inbox.send(Envelope::Message {
-                        from,
-                        at: start + at.since_start(),
-                        msg,
-                    });
+                    let _ = inbox.send(Envelope::Message { from, at: start + at.since_start(), msg });
                 }
             }
         }

@@ -16,9 +16,12 @@
 //!   sends ELECTED(max of the list) around.
 //!
 //! Every ring message is acknowledged (ACK). A sender that gets no ACK within `ack_timeout`
-//! presumes its successor dead and sends the message to the next node instead, so dead nodes are
-//! skipped. Failure detection: the leader sends HEARTBEAT to all every 50 ms; a node that hears
-//! none for 150–300 ms starts an election; so does a restarted node.
+//! sends it again, and after [`ATTEMPTS`] silent attempts presumes its successor dead and sends
+//! the message to the next node instead, so dead nodes are skipped. A live node can still be
+//! skipped when every attempt is lost; it then hears a lower id announced (ELECTED or a
+//! heartbeat), knows the election missed it, and calls a new one rather than adopt that leader.
+//! Failure detection: the leader sends HEARTBEAT to all every 50 ms; a node that hears none for
+//! 150–300 ms starts an election; so does a restarted node.
 //!
 //! **Guarantees.** With accurate failure detection: agreement on the highest live id, and
 //! termination, within [`TERMINATION_BOUND`] of a trigger on a network losing at most 10% of
@@ -52,6 +55,9 @@ use harness::{
 
 /// From a trigger to agreement, on a network losing at most 10% of messages.
 pub const TERMINATION_BOUND: Duration = Duration::from_secs(2);
+
+/// Sends of one hop to the same successor before it is presumed dead.
+pub const ATTEMPTS: u32 = 3;
 
 /// What travels around the ring.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -144,7 +150,8 @@ pub struct Ring {
     leader: Option<NodeId>,
     epoch: u64,
     next_seq: u64,
-    unacknowledged: BTreeMap<u64, (NodeId, Circulating)>,
+    /// Hops awaiting their ACK: destination, message, sends so far.
+    unacknowledged: BTreeMap<u64, (NodeId, Circulating, u32)>,
     restarted: bool,
 }
 
@@ -160,6 +167,10 @@ impl Ring {
     }
 
     fn send_to(&mut self, cx: &mut Context<Self>, to: NodeId, body: Circulating) {
+        self.send_attempt(cx, to, body, 1);
+    }
+
+    fn send_attempt(&mut self, cx: &mut Context<Self>, to: NodeId, body: Circulating, attempt: u32) {
         if let Circulating::Elected { origin, .. } = body {
             if to.0 == origin {
                 return; // everyone else has heard
@@ -172,7 +183,7 @@ impl Ring {
         let seq = self.next_seq;
         self.next_seq += 1;
         cx.send(to, RingMsg::Hop { seq, body: body.clone() });
-        self.unacknowledged.insert(seq, (to, body));
+        self.unacknowledged.insert(seq, (to, body, attempt));
         cx.set_timer(RingTimer::Ack(seq), self.config.ack_timeout);
     }
 
@@ -212,6 +223,12 @@ impl Ring {
                 } else {
                     ids.push(me);
                     self.pass(cx, Circulating::Collect { ids, initiator });
+                }
+            }
+            Circulating::Elected { leader, .. } if leader < me => {
+                // The election never reached us (every attempt to us was lost): call another.
+                if !self.participant {
+                    self.start_election(cx);
                 }
             }
             Circulating::Elected { leader, origin, epoch } => {
@@ -281,7 +298,7 @@ impl Node for Ring {
                 self.receive(cx, body);
             }
             RingMsg::Ack { seq } => {
-                if self.unacknowledged.get(&seq).is_some_and(|(to, _)| *to == from) {
+                if self.unacknowledged.get(&seq).is_some_and(|(to, _, _)| *to == from) {
                     self.unacknowledged.remove(&seq);
                     cx.cancel_timer(RingTimer::Ack(seq));
                 }
@@ -291,7 +308,12 @@ impl Node for Ring {
                 // leader it has not heard elected (a restarted highest id would otherwise
                 // side with the lower leader it is about to replace).
                 let known = self.leader == Some(from);
-                if known || (!self.participant && self.leader.is_none_or(|l| from > l)) {
+                if from < self.id {
+                    // A lower leader means an election missed us.
+                    if !self.participant {
+                        self.start_election(cx);
+                    }
+                } else if known || (!self.participant && self.leader.is_none_or(|l| from > l)) {
                     self.epoch = self.epoch.max(epoch);
                     self.adopt(cx, from, self.epoch);
                 }
@@ -302,9 +324,13 @@ impl Node for Ring {
     fn on_timer(&mut self, cx: &mut Context<Self>, timer: RingTimer) {
         match timer {
             RingTimer::Ack(seq) => {
-                if let Some((silent, body)) = self.unacknowledged.remove(&seq) {
-                    let next = self.successor(silent);
-                    self.send_to(cx, next, body);
+                if let Some((silent, body, attempt)) = self.unacknowledged.remove(&seq) {
+                    if attempt < ATTEMPTS {
+                        self.send_attempt(cx, silent, body, attempt + 1);
+                    } else {
+                        let next = self.successor(silent);
+                        self.send_to(cx, next, body);
+                    }
                 }
             }
             RingTimer::LeaderSilent => {
@@ -414,9 +440,15 @@ mod tests {
         let (mut n, mut cx) = node(1, 4);
         n.on_client(&mut cx, ClientOp::StartElection);
         cx.take_effects();
-        n.on_timer(&mut cx, RingTimer::Ack(0));
-        let sends = cx.take_effects().sends;
-        assert_eq!(sends, vec![(NodeId(3), RingMsg::Hop { seq: 1, body: Circulating::Election { candidate: 1 } })]);
+        let election = Circulating::Election { candidate: 1 };
+        for seq in 0..ATTEMPTS as u64 - 1 {
+            n.on_timer(&mut cx, RingTimer::Ack(seq));
+        }
+        let retries = cx.take_effects().sends;
+        assert!(retries.iter().all(|(to, _)| *to == NodeId(2)), "retries go to the same successor first");
+        n.on_timer(&mut cx, RingTimer::Ack(ATTEMPTS as u64 - 1));
+        let seq = ATTEMPTS as u64;
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(3), RingMsg::Hop { seq, body: election })]);
     }
 
     #[test]

@@ -19,6 +19,18 @@ pub enum Command {
     List,
     /// Run one algorithm and print its record.
     Run(Box<RunArgs>),
+    /// Measured message counts against the textbook formulas (exit 1 if any disagrees).
+    Formulas(FormulasArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FormulasArgs {
+    /// Cluster sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "3,4,5,8,9,16")]
+    pub nodes: Vec<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// How a record is printed.

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List => Ok((commands::list::list(), true)),
         Command::Run(args) => commands::run::run(&args).map(|(record, text)| (text, record.violations.is_empty())),
+        Command::Formulas(args) => commands::formulas::formulas(&args),
     };
     match result {
         Ok((text, clean)) => {

@@ -1,5 +1,6 @@
 //! The algorithm registry: every algorithm the CLI knows, by name.
 
+use harness::formula::FormulaRow;
 use harness::{Algorithm, Family, RunError, RunRecord, RunSpec};
 
 /// What the CLI knows of one algorithm.
@@ -11,10 +12,22 @@ pub struct Entry {
     pub variants: &'static [(&'static str, &'static str)],
     /// Runs the algorithm as the spec says.
     pub run: fn(&RunSpec) -> Result<RunRecord, RunError>,
+    /// Runs it and also returns each op's latency in nanoseconds.
+    pub run_with_samples: fn(&RunSpec) -> Result<(RunRecord, Vec<u64>), RunError>,
+    /// Runs its formula scenario at N and compares; `None` if it states no formula.
+    pub formula: fn(usize) -> Option<Result<FormulaRow, RunError>>,
 }
 
 fn entry<A: Algorithm>() -> Entry {
-    Entry { name: A::NAME, family: A::FAMILY, summary: A::SUMMARY, variants: A::VARIANTS, run: harness::run::<A> }
+    Entry {
+        name: A::NAME,
+        family: A::FAMILY,
+        summary: A::SUMMARY,
+        variants: A::VARIANTS,
+        run: harness::run::<A>,
+        run_with_samples: harness::run_with_samples::<A>,
+        formula: harness::formula::check::<A>,
+    }
 }
 
 /// Every registered algorithm, by family then name.
@@ -22,10 +35,10 @@ pub fn all() -> Vec<Entry> {
     let mut entries = vec![
         entry::<bully::Bully>(),
         entry::<centralized::Centralized>(),
-        entry::<ring::Ring>(),
         entry::<lamport::Lamport>(),
         entry::<maekawa::Maekawa>(),
         entry::<ricart_agrawala::RicartAgrawala>(),
+        entry::<ring::Ring>(),
         entry::<suzuki_kasami::SuzukiKasami>(),
         entry::<token_ring::TokenRing>(),
     ];
@@ -54,5 +67,12 @@ mod tests {
             assert_eq!(entries.iter().filter(|e| e.name == entry.name).count(), 1, "{} twice", entry.name);
         }
         assert!(find("paxos-made-simpler").unwrap_err().contains("unknown algorithm `paxos-made-simpler`"));
+    }
+
+    #[test]
+    fn every_algorithm_states_a_formula() {
+        for entry in all() {
+            assert!((entry.formula)(3).is_some(), "{} has no formula", entry.name);
+        }
     }
 }

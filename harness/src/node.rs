@@ -55,6 +55,11 @@ pub trait Algorithm: Node {
         Vec::new()
     }
 
+    /// The textbook message count, the scenario it holds in, and the count it predicts.
+    fn formula() -> Option<crate::formula::Formula> {
+        None
+    }
+
     /// Message kinds that are failure-detection traffic (heartbeats, pings), reported apart from
     /// the algorithm's own messages.
     const DETECTION_KINDS: &'static [&'static str] = &[];

@@ -127,3 +127,10 @@ fn record_of<A: Algorithm>(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box
         violations,
     }
 }
+
+/// Like [`run`], also handing back each op's latency in nanoseconds (for distributions).
+pub fn run_with_samples<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, Vec<u64>), RunError> {
+    let (record, outcome) = run_with_outcome::<A>(spec)?;
+    let samples = work(A::FAMILY, spec.nodes, &outcome.history).latencies;
+    Ok((record, samples))
+}

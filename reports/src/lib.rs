@@ -9,4 +9,4 @@ mod flatten;
 mod sinks;
 
 pub use flatten::{flatten, Column};
-pub use sinks::{to_csv, to_json, to_table};
+pub use sinks::{to_csv, to_csv_rows, to_json, to_table};

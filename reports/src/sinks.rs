@@ -9,12 +9,21 @@ pub fn to_json(record: &RunRecord) -> String {
     serde_json::to_string(record).expect("records serialize to JSON")
 }
 
+/// Any serializable rows as CSV, flattened like records.
+pub fn to_csv_rows<T: serde::Serialize>(rows: &[T]) -> String {
+    let flat: Vec<Vec<crate::Column>> = rows.iter().map(flatten).collect();
+    csv_of(&flat)
+}
+
 /// Records as CSV: a header and one row each. Columns are the union over all records, in
 /// first-seen order, so runs with different message kinds share one file (absent cells empty).
 pub fn to_csv(records: &[RunRecord]) -> String {
-    let flat: Vec<Vec<crate::Column>> = records.iter().map(flatten).collect();
+    to_csv_rows(records)
+}
+
+fn csv_of(flat: &[Vec<crate::Column>]) -> String {
     let mut header: Vec<String> = Vec::new();
-    for columns in &flat {
+    for columns in flat {
         for column in columns {
             if !header.contains(&column.name) {
                 header.push(column.name.clone());
@@ -23,7 +32,7 @@ pub fn to_csv(records: &[RunRecord]) -> String {
     }
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&header).expect("writing to memory");
-    for columns in &flat {
+    for columns in flat {
         let row =
             header.iter().map(|name| columns.iter().find(|c| &c.name == name).map(|c| c.value.as_str()).unwrap_or(""));
         writer.write_record(row).expect("writing to memory");

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub mod formulas;
 pub mod list;
 pub mod run;

@@ -283,6 +283,19 @@ impl Algorithm for Bully {
         vec![Box::new(harness::checkers::Termination { nodes: spec.nodes, bound: TERMINATION_BOUND })]
     }
 
+    /// The worst case: the highest id crashed, the lowest initiates.
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "(N-1-r)(N-r)/2 + (N-2-r)(N-1-r)/2 + N-2; r = 0: (N-1)² + N-2",
+            source: "Garcia-Molina 1982; Coulouris et al. §15.3.2",
+            scenario: |nodes| harness::formula::one_election(nodes, 0, true),
+            expected: |nodes, _| {
+                let (election, answer, coordinator) = messages(nodes as u64, 0);
+                election + answer + coordinator
+            },
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<BullyConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
         Ok(BullyConfig { lower_id_wins: variant == Some("bug-lower-id-wins"), ..BullyConfig::default() })

@@ -180,6 +180,17 @@ impl Algorithm for Centralized {
     const VARIANTS: &'static [(&'static str, &'static str)] =
         &[("bug-no-queue", "teaching mutant: the coordinator grants every request at once")];
 
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "3 per entry (0 for the coordinator's own)",
+            source: "Tanenbaum & van Steen, §6.3.2",
+            scenario: |nodes| harness::formula::light_mutex(nodes, 20),
+            expected: |_, history| {
+                expected_messages(harness::formula::entries(history).filter(|n| *n != COORDINATOR).count() as u64)
+            },
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<CentralConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
         Ok(CentralConfig { grant_without_queue: variant == Some("bug-no-queue") })

@@ -164,6 +164,15 @@ impl Algorithm for Lamport {
         vec![Box::new(harness::checkers::TimestampOrder)]
     }
 
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "3(N-1) per entry",
+            source: "Lamport 1978; Raynal 1986",
+            scenario: |nodes| harness::formula::light_mutex(nodes, 20),
+            expected: |nodes, history| messages_per_entry(nodes) * harness::formula::entries(history).count() as u64,
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<(), SpecError> {
         harness::known_variant::<Self>(spec)?;
         Ok(())

@@ -274,6 +274,15 @@ impl Algorithm for Maekawa {
     const VARIANTS: &'static [(&'static str, &'static str)] =
         &[("bug-no-inquire", "teaching mutant: plain voting without INQUIRE/FAILED/YIELD (can deadlock)")];
 
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "3(K-1) per entry, K = grid quorum size (~2√N-1)",
+            source: "Maekawa 1985 (3√N with optimal quorums)",
+            scenario: |nodes| harness::formula::light_mutex(nodes, 2 * nodes as u64),
+            expected: |nodes, history| harness::formula::entries(history).map(|n| messages_light(n, nodes)).sum(),
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<MaekawaConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
         Ok(MaekawaConfig { without_inquire: variant == Some("bug-no-inquire") })

@@ -160,6 +160,15 @@ impl Algorithm for RicartAgrawala {
         vec![Box::new(harness::checkers::TimestampOrder)]
     }
 
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "2(N-1) per entry",
+            source: "Ricart & Agrawala 1981, §3",
+            scenario: |nodes| harness::formula::light_mutex(nodes, 20),
+            expected: |nodes, history| messages_per_entry(nodes) * harness::formula::entries(history).count() as u64,
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<RaConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
         Ok(RaConfig { reply_while_inside: variant == Some("bug-reply-while-inside") })

@@ -370,6 +370,16 @@ impl Algorithm for Ring {
         vec![Box::new(harness::checkers::Termination { nodes: spec.nodes, bound: TERMINATION_BOUND })]
     }
 
+    /// Chang-Roberts started by node 0, the worst single initiator on the ascending ring.
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "2 × hops, hops = d + N + (N-1); from node 0: 2(3N-2)",
+            source: "Chang & Roberts 1979",
+            scenario: |nodes| harness::formula::one_election(nodes, 0, false),
+            expected: |nodes, _| 2 * hops(nodes as u64, Method::ChangRoberts, false, Start::One(0)).unwrap_or(0),
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?.unwrap_or("");
         Ok(RingConfig {

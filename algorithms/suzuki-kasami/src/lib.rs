@@ -153,6 +153,23 @@ impl Algorithm for SuzukiKasami {
     const FAMILY: Family = Family::Mutex;
     const SUMMARY: &'static str = "broadcast requests, one token with a queue; N messages per entry, 0 when holding it";
 
+    /// Turns start at node 0, which holds the token: its first entry is free, every other costs N.
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "N per entry (0 with the idle token in hand)",
+            source: "Suzuki & Kasami 1985, §3",
+            scenario: |nodes| harness::formula::light_mutex(nodes, 20),
+            expected: |nodes, history| {
+                let entries = harness::formula::entries(history).count() as u64;
+                if nodes < 2 {
+                    0
+                } else {
+                    nodes as u64 * entries.saturating_sub(1)
+                }
+            },
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<(), SpecError> {
         harness::known_variant::<Self>(spec)?;
         Ok(())

@@ -268,6 +268,24 @@ impl Algorithm for TokenRing {
     const VARIANTS: &'static [(&'static str, &'static str)] =
         &[("bug-no-generation-check", "teaching mutant: accepts stale and duplicated tokens")];
 
+    /// Turns in ring order with no think time: one hop and its ACK per entry; node 0's first
+    /// entry is free and the last pass's ACK lands after the run.
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "2 per entry in ring order (token + ack); 2N per idle rotation",
+            source: "Le Lann 1977; Tanenbaum & van Steen, §6.3.3",
+            scenario: |nodes| harness::formula::light_mutex(nodes, 20),
+            expected: |nodes, history| {
+                let entries = harness::formula::entries(history).count() as u64;
+                if nodes < 2 {
+                    0
+                } else {
+                    2 * entries - 1
+                }
+            },
+        })
+    }
+
     fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
         Ok(RingConfig { skip_generation_check: variant == Some("bug-no-generation-check"), ..RingConfig::default() })

@@ -1,9 +1,10 @@
 //! Command-line arguments (clap derive).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use harness::{Initiator, Latency, MutexLoad, RuntimeKind, TimedFault};
+use harness::{Family, Initiator, Latency, MutexLoad, RuntimeKind, TimedFault};
 
 /// Run distributed agreement algorithms side by side on one harness and measure them.
 #[derive(Debug, Parser)]
@@ -21,6 +22,32 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Measured message counts against the textbook formulas (exit 1 if any disagrees).
     Formulas(FormulasArgs),
+    /// Run algorithms head to head over cluster sizes and seeds; write a report folder.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Algorithms to compare (default: every algorithm in `workbench list`).
+    pub algorithms: Vec<String>,
+    /// Only algorithms of this family (replication, election, mutex).
+    #[arg(long, value_parser = parse_family)]
+    pub family: Option<Family>,
+    /// Cluster sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "3,5,7,9")]
+    pub nodes: Vec<usize>,
+    /// Seeds per (algorithm, N): 1..=K.
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u64,
+    /// Runtime: sim runs one simulation per core in parallel; threads runs one at a time.
+    #[arg(long, default_value = "sim", value_parser = parse_runtime)]
+    pub runtime: RuntimeKind,
+    /// Ops per run (default 100).
+    #[arg(long)]
+    pub ops: Option<u64>,
+    /// Report folder.
+    #[arg(long, default_value = "workbench-report")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +143,10 @@ fn parse_fault(s: &str) -> Result<TimedFault, String> {
 }
 
 fn parse_initiator(s: &str) -> Result<Initiator, String> {
+    s.parse()
+}
+
+fn parse_family(s: &str) -> Result<Family, String> {
     s.parse()
 }
 

@@ -49,6 +49,7 @@ fn main() -> ExitCode {
         Command::List => Ok((commands::list::list(), true)),
         Command::Run(args) => commands::run::run(&args).map(|(record, text)| (text, record.violations.is_empty())),
         Command::Formulas(args) => commands::formulas::formulas(&args),
+        Command::Compare(args) => commands::compare::compare(&args).map(|text| (text, true)),
     };
     match result {
         Ok((text, clean)) => {

@@ -3,6 +3,9 @@
 use harness::formula::FormulaRow;
 use harness::{Algorithm, Family, RunError, RunRecord, RunSpec};
 
+/// A run's record and each op's latency in nanoseconds.
+pub type DetailedRun = Result<(RunRecord, Vec<u64>), RunError>;
+
 /// What the CLI knows of one algorithm.
 #[derive(Clone, Copy, Debug)]
 pub struct Entry {
@@ -13,7 +16,7 @@ pub struct Entry {
     /// Runs the algorithm as the spec says.
     pub run: fn(&RunSpec) -> Result<RunRecord, RunError>,
     /// Runs it and also returns each op's latency in nanoseconds.
-    pub run_with_samples: fn(&RunSpec) -> Result<(RunRecord, Vec<u64>), RunError>,
+    pub run_with_samples: fn(&RunSpec) -> DetailedRun,
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
     pub formula: fn(usize) -> Option<Result<FormulaRow, RunError>>,
 }

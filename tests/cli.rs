@@ -153,3 +153,64 @@ fn csv_has_a_header_and_one_row_with_matching_columns() {
     assert!(lines[0].starts_with("algorithm,family,variant,runtime,nodes,seed,ops,messages_total,"));
     assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
 }
+
+#[test]
+fn compare_writes_the_whole_report_folder() {
+    let out = std::env::temp_dir().join(format!("workbench-compare-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let output =
+        workbench(&["compare", "--nodes", "3,4", "--seeds", "2", "--ops", "10", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("report: ") && stdout.contains("index.html"), "{stdout}");
+    for file in ["runs.csv", "runs.json", "summary.csv", "formulas.csv", "index.html"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    for family in ["mutex", "election"] {
+        for chart in ["messages_per_op", "latency", "throughput", "messages_by_kind"] {
+            for ext in ["svg", "png"] {
+                let path = out.join(format!("{chart}_{family}.{ext}"));
+                assert!(
+                    std::fs::metadata(&path).map(|m| m.len() > 1000).unwrap_or(false),
+                    "{} missing or empty",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(out.join("time_to_leader_election.svg").is_file());
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
+    let algorithms =
+        String::from_utf8(workbench(&["list"]).stdout).unwrap().lines().filter(|l| !l.starts_with(' ')).count();
+    assert_eq!(runs.as_array().unwrap().len(), algorithms * 2 * 2, "every algorithm x 2 sizes x 2 seeds");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 9, "four charts per family plus the election CDF, inline");
+    assert!(html.contains("<table id=\"summary\">") && html.contains("<table id=\"formulas\">"));
+    assert!(html.contains("workbench compare ") && html.contains("--seeds 2"), "the reproducing command");
+    for fetch in ["src=\"http", "href=\"http", "<script", "<link", "url(", "@import"] {
+        assert!(!html.contains(fetch), "self-contained, but found {fetch}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn compare_rejects_an_unknown_algorithm_and_an_empty_family() {
+    let output = workbench(&["compare", "raft-but-faster"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = workbench(&["compare", "bully", "--family", "mutex"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("family"));
+}
+
+#[test]
+fn formulas_agree_for_every_algorithm_and_exit_0() {
+    let output = workbench(&["formulas", "--nodes", "3,5", "--format", "json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let algorithms =
+        String::from_utf8(workbench(&["list"]).stdout).unwrap().lines().filter(|l| !l.starts_with(' ')).count();
+    assert_eq!(rows.len(), algorithms * 2);
+    assert!(rows.iter().all(|r| r["ok"] == true && r["measured"] == r["expected"]));
+}

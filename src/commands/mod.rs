@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod compare;
 pub mod formulas;
 pub mod list;
 pub mod run;

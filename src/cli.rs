@@ -71,60 +71,65 @@ pub enum Format {
     Csv,
 }
 
+/// Arguments of `workbench run`. Every setting is optional: a flag overrides the scenario file,
+/// which overrides the built-in default shown in brackets.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The algorithm (see `workbench list`).
-    pub algorithm: String,
-    /// Cluster size.
-    #[arg(long, default_value_t = 5)]
-    pub nodes: usize,
-    /// Which runtime drives the nodes: the deterministic simulator or one thread per node.
-    #[arg(long, default_value = "sim", value_parser = parse_runtime)]
-    pub runtime: RuntimeKind,
-    /// Run seed: the same seed gives the same simulated run.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Ops to complete (default 100 unless --duration is given).
+    /// The algorithm (see `workbench list`); may come from --scenario instead.
+    pub algorithm: Option<String>,
+    /// A scenario file (TOML; see scenarios/ for commented examples).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Cluster size [5].
+    #[arg(long)]
+    pub nodes: Option<usize>,
+    /// Which runtime drives the nodes: sim (deterministic simulator) or threads [sim].
+    #[arg(long, value_parser = parse_runtime)]
+    pub runtime: Option<RuntimeKind>,
+    /// Run seed: the same seed gives the same simulated run [1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Ops to complete [100 unless --duration is given].
     #[arg(long)]
     pub ops: Option<u64>,
     /// Time limit, e.g. 500ms, 2s (virtual in sim, wall-clock in threads).
     #[arg(long, value_parser = harness::parse_duration)]
     pub duration: Option<Duration>,
-    /// One-way latency: 1ms, uniform:1ms-5ms, exp:2ms, lognormal:2ms,0.5; optional ,floor=D.
-    #[arg(long, default_value = "1ms", value_parser = parse_latency)]
-    pub latency: Latency,
-    /// Probability in [0, 1] that a message is lost.
-    #[arg(long, default_value_t = 0.0)]
-    pub drop: f64,
-    /// Probability in [0, 1] that a message is delivered twice.
-    #[arg(long, default_value_t = 0.0)]
-    pub duplicate: f64,
+    /// One-way latency: 1ms, uniform:1ms-5ms, exp:2ms, lognormal:2ms,0.5; optional ,floor=D [1ms].
+    #[arg(long, value_parser = parse_latency)]
+    pub latency: Option<Latency>,
+    /// Probability in [0, 1] that a message is lost [0].
+    #[arg(long)]
+    pub drop: Option<f64>,
+    /// Probability in [0, 1] that a message is delivered twice [0].
+    #[arg(long)]
+    pub duplicate: Option<f64>,
     /// Let messages on one link overtake each other (links are FIFO otherwise).
     #[arg(long)]
     pub reorder: bool,
-    /// A fault, repeatable: crash:2@100ms[..300ms], restart:2@1s, partition:0,1|2,3@1s..2s,
-    /// cut:0->1@1s, slow:3+5ms@0ms..1s, heal@2s.
+    /// A fault, repeatable (replaces the scenario's faults): crash:2@100ms[..300ms],
+    /// restart:2@1s, partition:0,1|2,3@1s..2s, cut:0->1@1s, slow:3+5ms@0ms..1s, heal@2s.
     #[arg(long = "fault", value_parser = parse_fault)]
     pub faults: Vec<TimedFault>,
     /// An algorithm variant (see `workbench list`).
     #[arg(long)]
     pub variant: Option<String>,
-    /// Mutex: light (one request at a time, round-robin) or heavy (everyone contends).
-    #[arg(long, default_value = "heavy", value_parser = parse_load)]
-    pub load: MutexLoad,
-    /// Mutex: time spent inside the critical section.
-    #[arg(long, default_value = "1ms", value_parser = harness::parse_duration)]
-    pub hold: Duration,
-    /// Mutex: each wait before a request is uniform in [0, THINK].
-    #[arg(long, default_value = "2ms", value_parser = harness::parse_duration)]
-    pub think: Duration,
+    /// Mutex: light (one request at a time, round-robin) or heavy (everyone contends) [heavy].
+    #[arg(long, value_parser = parse_load)]
+    pub load: Option<MutexLoad>,
+    /// Mutex: time spent inside the critical section [1ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    pub hold: Option<Duration>,
+    /// Mutex: each wait before a request is uniform in [0, THINK] [2ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    pub think: Option<Duration>,
     /// Election: who starts the first election: lowest, highest, random (live ids), all, a node
-    /// id, or detection (the nodes notice there is no leader by themselves).
-    #[arg(long, default_value = "detection", value_parser = parse_initiator)]
-    pub initiator: Initiator,
-    /// Election: time between an agreement and the next crash (or restart) of the leader.
-    #[arg(long, default_value = "100ms", value_parser = harness::parse_duration)]
-    pub pause: Duration,
+    /// id, or detection (the nodes notice there is no leader by themselves) [detection].
+    #[arg(long, value_parser = parse_initiator)]
+    pub initiator: Option<Initiator>,
+    /// Election: time between an agreement and the next crash (or restart) of the leader [100ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    pub pause: Option<Duration>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -1,0 +1,284 @@
+//! Scenario files: a run described in TOML.
+//!
+//! ```toml
+//! algorithm = "bully"          # required unless given on the command line
+//! nodes = 8
+//! runtime = "sim"              # or "threads"
+//! seed = 7
+//! ops = 1                      # and/or duration = "2s"
+//! variant = "collect"
+//!
+//! [network]
+//! latency = "uniform:1ms-5ms"  # as --latency
+//! drop = 0.01
+//! duplicate = 0.0
+//! reorder = false
+//!
+//! [workload]
+//! load = "heavy"               # mutex: light | heavy
+//! hold = "1ms"                 # mutex
+//! think = "2ms"                # mutex
+//! initiator = "4"              # election: lowest | highest | random | all | detection | an id
+//! pause = "100ms"              # election
+//!
+//! [[fault]]                    # any number; `until` undoes the fault
+//! at = "0ms"
+//! crash = 7                    # or restart = N, partition = [[0, 1], [2, 3]],
+//!                              # cut = { from = 0, to = 1 }, slow = { node = 3, extra = "5ms" },
+//!                              # heal = true
+//! ```
+//!
+//! Unknown keys and wrong types are errors naming the key and its line.
+
+use std::path::Path;
+
+use harness::{parse_duration, Fault, NodeId, RunSpec, TimedFault};
+use serde::Deserialize;
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub algorithm: Option<String>,
+    nodes: Option<usize>,
+    runtime: Option<String>,
+    seed: Option<u64>,
+    ops: Option<u64>,
+    duration: Option<String>,
+    variant: Option<String>,
+    network: Option<NetworkSection>,
+    workload: Option<WorkloadSection>,
+    #[serde(default)]
+    fault: Vec<FaultEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkSection {
+    latency: Option<String>,
+    drop: Option<f64>,
+    duplicate: Option<f64>,
+    reorder: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadSection {
+    load: Option<String>,
+    hold: Option<String>,
+    think: Option<String>,
+    initiator: Option<String>,
+    pause: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultEntry {
+    at: String,
+    until: Option<String>,
+    crash: Option<u32>,
+    restart: Option<u32>,
+    partition: Option<Vec<Vec<u32>>>,
+    cut: Option<CutEntry>,
+    slow: Option<SlowEntry>,
+    heal: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CutEntry {
+    from: u32,
+    to: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlowEntry {
+    node: u32,
+    extra: String,
+}
+
+/// Reads and parses a scenario file; errors name the file, the key and the line.
+pub fn load(path: &Path) -> Result<ScenarioFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses scenario text.
+pub fn parse(text: &str) -> Result<ScenarioFile, String> {
+    toml::from_str(text).map_err(|e| {
+        // toml explains over several lines with a caret; keep it on one.
+        let message = e.message().to_string();
+        match e.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!("line {line}: {message}")
+            }
+            None => message,
+        }
+    })
+}
+
+fn field<T>(key: &str, result: Result<T, String>) -> Result<T, String> {
+    result.map_err(|e| format!("{key}: {e}"))
+}
+
+impl ScenarioFile {
+    /// Writes the file's settings over `spec`.
+    pub fn apply(&self, spec: &mut RunSpec) -> Result<(), String> {
+        if let Some(nodes) = self.nodes {
+            spec.nodes = nodes;
+        }
+        if let Some(runtime) = &self.runtime {
+            spec.runtime = field("runtime", runtime.parse())?;
+        }
+        if let Some(seed) = self.seed {
+            spec.seed = seed;
+        }
+        if self.ops.is_some() {
+            spec.ops = self.ops;
+        }
+        if let Some(duration) = &self.duration {
+            spec.duration = Some(field("duration", parse_duration(duration))?);
+        }
+        if self.variant.is_some() {
+            spec.variant = self.variant.clone();
+        }
+        if let Some(network) = &self.network {
+            if let Some(latency) = &network.latency {
+                spec.network.latency = field("network.latency", latency.parse())?;
+            }
+            if let Some(drop) = network.drop {
+                spec.network.drop = drop;
+            }
+            if let Some(duplicate) = network.duplicate {
+                spec.network.duplicate = duplicate;
+            }
+            if let Some(reorder) = network.reorder {
+                spec.network.reorder = reorder;
+            }
+        }
+        if let Some(workload) = &self.workload {
+            if let Some(load) = &workload.load {
+                spec.workload.load = field("workload.load", load.parse())?;
+            }
+            if let Some(hold) = &workload.hold {
+                spec.workload.hold = field("workload.hold", parse_duration(hold))?;
+            }
+            if let Some(think) = &workload.think {
+                spec.workload.think = field("workload.think", parse_duration(think))?;
+            }
+            if let Some(initiator) = &workload.initiator {
+                spec.workload.initiator = field("workload.initiator", initiator.parse())?;
+            }
+            if let Some(pause) = &workload.pause {
+                spec.workload.pause = field("workload.pause", parse_duration(pause))?;
+            }
+        }
+        if !self.fault.is_empty() {
+            spec.faults.faults = self.fault.iter().enumerate().map(|(i, f)| f.to_fault(i)).collect::<Result<_, _>>()?;
+        }
+        Ok(())
+    }
+}
+
+impl FaultEntry {
+    fn to_fault(&self, index: usize) -> Result<TimedFault, String> {
+        let key = |name: &str| format!("fault[{index}].{name}");
+        let at = field(&key("at"), parse_duration(&self.at))?;
+        let until = match &self.until {
+            Some(until) => Some(field(&key("until"), parse_duration(until))?),
+            None => None,
+        };
+        let mut kinds = Vec::new();
+        if let Some(node) = self.crash {
+            kinds.push(Fault::Crash { node: NodeId(node) });
+        }
+        if let Some(node) = self.restart {
+            kinds.push(Fault::Restart { node: NodeId(node) });
+        }
+        if let Some(groups) = &self.partition {
+            kinds.push(Fault::Partition {
+                groups: groups.iter().map(|g| g.iter().map(|n| NodeId(*n)).collect()).collect(),
+            });
+        }
+        if let Some(cut) = &self.cut {
+            kinds.push(Fault::Cut { from: NodeId(cut.from), to: NodeId(cut.to) });
+        }
+        if let Some(slow) = &self.slow {
+            let extra = field(&key("slow.extra"), parse_duration(&slow.extra))?;
+            kinds.push(Fault::Slow { node: NodeId(slow.node), extra });
+        }
+        if self.heal == Some(true) {
+            kinds.push(Fault::Heal);
+        }
+        match kinds.len() {
+            1 => Ok(TimedFault { at, until, fault: kinds.remove(0) }),
+            0 => Err(format!("fault[{index}]: needs one of crash, restart, partition, cut, slow, heal")),
+            _ => Err(format!("fault[{index}]: has more than one of crash, restart, partition, cut, slow, heal")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_file_sets_every_field() {
+        let text = r#"
+algorithm = "bully"
+nodes = 8
+runtime = "threads"
+seed = 9
+ops = 3
+duration = "2s"
+variant = "bug-lower-id-wins"
+[network]
+latency = "exp:2ms"
+drop = 0.1
+duplicate = 0.05
+reorder = true
+[workload]
+initiator = "4"
+pause = "50ms"
+[[fault]]
+at = "0ms"
+crash = 7
+[[fault]]
+at = "1s"
+until = "2s"
+partition = [[0, 1], [2, 3]]
+[[fault]]
+at = "1s"
+cut = { from = 0, to = 1 }
+[[fault]]
+at = "0ms"
+slow = { node = 3, extra = "5ms" }
+"#;
+        let file = parse(text).unwrap();
+        let mut spec = RunSpec::default();
+        file.apply(&mut spec).unwrap();
+        assert_eq!(file.algorithm.as_deref(), Some("bully"));
+        assert_eq!((spec.nodes, spec.seed, spec.ops), (8, 9, Some(3)));
+        assert_eq!(spec.runtime, harness::RuntimeKind::Threads);
+        assert_eq!(spec.network.drop, 0.1);
+        assert!(spec.network.reorder);
+        assert_eq!(spec.workload.initiator, harness::Initiator::Node(4));
+        let faults: Vec<String> = spec.faults.faults.iter().map(|f| f.to_string()).collect();
+        assert_eq!(faults, ["crash:7@0ms", "partition:0,1|2,3@1s..2s", "cut:0->1@1s", "slow:3+5ms@0ms"]);
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_key_and_line() {
+        let unknown = parse("nodes = 3\n\n[network]\nlatencyy = \"1ms\"\n").unwrap_err();
+        assert!(unknown.contains("line 4") && unknown.contains("latencyy"), "{unknown}");
+        let wrong = parse("nodes = \"five\"\n").unwrap_err();
+        assert!(wrong.contains("line 1") && wrong.contains("string"), "{wrong}");
+        let bad_value = parse("[workload]\nhold = \"soon\"\n").unwrap();
+        let err = bad_value.apply(&mut RunSpec::default()).unwrap_err();
+        assert!(err.starts_with("workload.hold:"), "{err}");
+        let no_kind = parse("[[fault]]\nat = \"1ms\"\n").unwrap();
+        assert!(no_kind.apply(&mut RunSpec::default()).unwrap_err().contains("fault[0]: needs one of"));
+    }
+}

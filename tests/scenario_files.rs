@@ -1,0 +1,102 @@
+//! Every file in scenarios/ runs: the examples cleanly, the teaching ones showing the violation
+//! they are about; malformed files are rejected naming the key; flags override the file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_workbench")).args(args).output().expect("the binary runs")
+}
+
+fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn run(path: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let mut args = vec!["run", "--scenario", path.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = workbench(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let record = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (output.status.code(), record, stderr)
+}
+
+#[test]
+fn every_example_scenario_runs_clean() {
+    let files = toml_files("scenarios");
+    assert!(files.len() >= 4, "examples for each family");
+    for path in files {
+        let (code, record, stderr) = run(&path, &[]);
+        assert_eq!(code, Some(0), "{}: {stderr} {record}", path.display());
+        assert!(record["ops"].as_u64().unwrap() > 0, "{}", path.display());
+    }
+}
+
+#[test]
+fn every_teaching_scenario_shows_its_violation() {
+    let files = toml_files("scenarios/teaching");
+    assert!(!files.is_empty());
+    for path in files {
+        let (code, record, stderr) = run(&path, &[]);
+        assert_eq!(code, Some(1), "{}: {stderr}", path.display());
+        assert!(!record["violations"].as_array().unwrap().is_empty(), "{}", path.display());
+    }
+}
+
+#[test]
+fn flags_override_the_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mutex-ricart-agrawala.toml");
+    let (code, _, _) = run(&path, &["--nodes", "4", "--no-such-flag"]);
+    assert_eq!(code, Some(2), "unknown flags are still errors");
+    let output = workbench(&[
+        "run",
+        "lamport",
+        "--scenario",
+        path.to_str().unwrap(),
+        "--nodes",
+        "4",
+        "--ops",
+        "50",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success());
+    let record: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(record["algorithm"], "lamport", "the positional algorithm overrides the file's");
+    assert_eq!((record["nodes"].as_u64(), record["ops"].as_u64()), (Some(4), Some(50)));
+    assert_eq!(record["seed"], 3, "unset flags keep the file's value");
+}
+
+#[test]
+fn a_malformed_file_exits_2_naming_the_key_and_line() {
+    let dir = std::env::temp_dir().join(format!("workbench-scenarios-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("unknown.toml", "algorithm = \"lamport\"\nnodez = 3\n", "nodez"),
+        ("type.toml", "algorithm = \"lamport\"\nnodes = \"three\"\n", "line 2"),
+        ("nested.toml", "algorithm = \"lamport\"\n[network]\ndrop = \"lots\"\n", "line 3"),
+        ("value.toml", "algorithm = \"lamport\"\n[network]\ndrop = 1.5\n", "drop"),
+        ("fault.toml", "algorithm = \"lamport\"\n[[fault]]\nat = \"1ms\"\ncrash = 9\n", "fault[0].node"),
+        ("duration.toml", "algorithm = \"lamport\"\n[workload]\nhold = \"forever\"\n", "workload.hold"),
+        ("syntax.toml", "algorithm = \"lamport\n", "line 1"),
+    ];
+    for (name, text, needle) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let output = workbench(&["run", "--scenario", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: one line: {stderr}");
+        assert!(stderr.contains(needle), "{name}: `{needle}` not in {stderr}");
+    }
+    let missing = workbench(&["run", "--scenario", dir.join("absent.toml").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

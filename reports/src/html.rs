@@ -21,7 +21,7 @@ const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:1100p
 table{border-collapse:collapse;margin:1em 0;font-size:14px}\
 td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}th{background:#eee}\
 td.l,th.l{text-align:left}.bad{color:#b00;font-weight:bold}\
-figure{margin:1.5em 0}figcaption{font-size:14px;color:#555}pre{background:#f4f4f4;padding:.6em}";
+figure{margin:1.5em 0}figcaption{font-size:14px;color:#555}pre{background:#f4f4f4;padding:.6em;white-space:pre-wrap;word-break:break-all}";
 
 /// The page.
 pub fn render(comparison: &Comparison, summary: &[SummaryRow], charts: &[Chart]) -> Result<String, String> {
@@ -53,13 +53,13 @@ pub fn render(comparison: &Comparison, summary: &[SummaryRow], charts: &[Chart])
             );
         }
     }
-    page.push_str("<h2>Summary</h2>\n<p>Latency percentiles over every op of every seed; messages per op as the mean over seeds with its 95% interval (Student's t).</p>\n<table id=\"summary\"><tr><th class=\"l\">algorithm</th><th class=\"l\">family</th><th>N</th><th>runs</th><th>ops</th><th>latency p50 ms</th><th>latency p99 ms</th><th>messages/op</th><th>95% interval</th><th>formula/op</th><th>ops/s</th><th>runs with violations</th></tr>\n");
+    page.push_str("<h2>Summary</h2>\n<p>Latency percentiles over every op of every seed; messages per op as the mean over seeds with its 95% interval (Student's t), failure-detection traffic (heartbeats) excluded and shown apart.</p>\n<table id=\"summary\"><tr><th class=\"l\">algorithm</th><th class=\"l\">family</th><th>N</th><th>runs</th><th>ops</th><th>latency p50 ms</th><th>latency p99 ms</th><th>messages/op</th><th>95% interval</th><th>formula/op</th><th>detection/op</th><th>ops/s</th><th>runs with violations</th></tr>\n");
     for row in summary {
         let formula = row.formula_messages_per_op.map(|f| f.to_string()).unwrap_or_default();
         let bad = if row.runs_with_violations > 0 { " class=\"bad\"" } else { "" };
         let _ = writeln!(
             page,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td><td{bad}>{}</td></tr>",
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td><td>{}</td><td{bad}>{}</td></tr>",
             escape(&row.algorithm),
             row.family,
             row.nodes,
@@ -71,6 +71,7 @@ pub fn render(comparison: &Comparison, summary: &[SummaryRow], charts: &[Chart])
             row.messages_per_op_ci95_low,
             row.messages_per_op_ci95_high,
             formula,
+            row.detection_messages_per_op_mean,
             row.throughput_ops_per_s_mean,
             row.runs_with_violations
         );

@@ -87,7 +87,7 @@ fn charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result
                 series.push(Series { name: format!("{algorithm} (formula)"), points: formula, dashed: true, color: i });
             }
         }
-        let title = format!("{family}: messages per {op} (dashed: textbook formula in its own scenario)");
+        let title = format!("{family}: messages per {op}, detection traffic apart (dashed: the textbook formula)");
         let labels = Labels { title: &title, x: "nodes", y: &format!("messages per {op}") };
         add(
             family,

@@ -4,7 +4,7 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::comparison::Comparison;
+use crate::comparison::{Comparison, RunResult};
 
 /// One line of `summary.csv`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -17,10 +17,12 @@ pub struct SummaryRow {
     /// Over every op of every seed.
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
-    /// Mean over seeds, and its 95% confidence interval (Student's t).
+    /// Mean over seeds, and its 95% confidence interval (Student's t). Failure-detection
+    /// traffic (heartbeats) is not included: it is in `detection_messages_per_op_mean`.
     pub messages_per_op_mean: f64,
     pub messages_per_op_ci95_low: f64,
     pub messages_per_op_ci95_high: f64,
+    pub detection_messages_per_op_mean: f64,
     pub throughput_ops_per_s_mean: f64,
     /// What the textbook formula predicts in its own scenario, where stated.
     pub formula_messages_per_op: Option<f64>,
@@ -74,7 +76,16 @@ pub fn summarize(comparison: &Comparison) -> Vec<SummaryRow> {
                         round(histogram.value_at_quantile(q) as f64 / 1e6, 3)
                     }
                 };
-                let per_op: Vec<f64> = runs.iter().map(|r| r.record.messages_per_op).collect();
+                let detection = |r: &&RunResult| {
+                    let detection = r.record.election.as_ref().map_or(0, |e| e.detection_messages) as f64;
+                    if r.record.ops == 0 {
+                        0.0
+                    } else {
+                        detection / r.record.ops as f64
+                    }
+                };
+                let per_op: Vec<f64> = runs.iter().map(|r| r.record.messages_per_op - detection(r)).collect();
+                let detection_per_op: Vec<f64> = runs.iter().map(detection).collect();
                 let (mean, half) = mean_ci95(&per_op);
                 let throughput: Vec<f64> = runs.iter().map(|r| r.record.throughput_ops_per_s).collect();
                 rows.push(SummaryRow {
@@ -88,6 +99,7 @@ pub fn summarize(comparison: &Comparison) -> Vec<SummaryRow> {
                     messages_per_op_mean: round(mean, 4),
                     messages_per_op_ci95_low: round(mean - half, 4),
                     messages_per_op_ci95_high: round(mean + half, 4),
+                    detection_messages_per_op_mean: round(mean_ci95(&detection_per_op).0, 4),
                     throughput_ops_per_s_mean: round(mean_ci95(&throughput).0, 3),
                     formula_messages_per_op: comparison.formula_per_op(&algorithm, nodes),
                     runs_with_violations: runs.iter().filter(|r| !r.record.violations.is_empty()).count(),

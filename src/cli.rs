@@ -130,6 +130,15 @@ pub struct RunArgs {
     /// Election: time between an agreement and the next crash (or restart) of the leader [100ms].
     #[arg(long, value_parser = harness::parse_duration)]
     pub pause: Option<Duration>,
+    /// Replication: closed-loop clients [3].
+    #[arg(long)]
+    pub clients: Option<u32>,
+    /// Replication: commands touch keys 0..KEYS [5].
+    #[arg(long)]
+    pub keys: Option<u32>,
+    /// Replication: a client resends a command unanswered for this long [300ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    pub client_timeout: Option<Duration>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

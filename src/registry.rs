@@ -40,6 +40,7 @@ pub fn all() -> Vec<Entry> {
         entry::<centralized::Centralized>(),
         entry::<lamport::Lamport>(),
         entry::<maekawa::Maekawa>(),
+        entry::<raft::Raft>(),
         entry::<ricart_agrawala::RicartAgrawala>(),
         entry::<ring::Ring>(),
         entry::<suzuki_kasami::SuzukiKasami>(),

@@ -20,6 +20,9 @@
 //! think = "2ms"                # mutex
 //! initiator = "4"              # election: lowest | highest | random | all | detection | an id
 //! pause = "100ms"              # election
+//! clients = 3                  # replication
+//! keys = 5                     # replication
+//! client_timeout = "300ms"     # replication
 //!
 //! [[fault]]                    # any number; `until` undoes the fault
 //! at = "0ms"
@@ -69,6 +72,9 @@ struct WorkloadSection {
     think: Option<String>,
     initiator: Option<String>,
     pause: Option<String>,
+    clients: Option<u32>,
+    keys: Option<u32>,
+    client_timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +179,15 @@ impl ScenarioFile {
             }
             if let Some(pause) = &workload.pause {
                 spec.workload.pause = field("workload.pause", parse_duration(pause))?;
+            }
+            if let Some(clients) = workload.clients {
+                spec.workload.clients = clients;
+            }
+            if let Some(keys) = workload.keys {
+                spec.workload.keys = keys;
+            }
+            if let Some(timeout) = &workload.client_timeout {
+                spec.workload.client_timeout = field("workload.client_timeout", parse_duration(timeout))?;
             }
         }
         if !self.fault.is_empty() {

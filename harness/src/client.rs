@@ -6,6 +6,9 @@
 
 use serde::Serialize;
 
+use crate::kv::{Command, KvResult};
+use crate::NodeId;
+
 /// An operation a driver submits to one node.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -17,4 +20,24 @@ pub enum ClientOp {
     Release,
     /// Election: start an election at this node.
     StartElection,
+    /// Replication: run this command on the replicated store. A node answers with
+    /// [`crate::Context::reply`].
+    Submit(Command),
+}
+
+/// A node's answer to a [`ClientOp::Submit`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientReply {
+    pub client: u32,
+    pub seq: u64,
+    pub outcome: ReplyOutcome,
+}
+
+/// What a replica says about a command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ReplyOutcome {
+    /// Committed and applied: the result.
+    Ok(KvResult),
+    /// This node cannot take the command; `hint` is the leader it knows of.
+    NotLeader { hint: Option<NodeId> },
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Message, MessageCounts, Node, NodeId, Observation, Time};
+use crate::{ClientReply, Message, MessageCounts, Node, NodeId, Observation, Time};
 
 /// The RNG a node draws from: seeded from (run seed, node id) by the runtime.
 pub type NodeRng = ChaCha8Rng;
@@ -32,6 +32,7 @@ pub struct Effects<N: Node> {
     pub sends: Vec<(NodeId, N::Msg)>,
     pub timers: Vec<TimerCommand<N::Timer>>,
     pub observations: Vec<Observation>,
+    pub replies: Vec<ClientReply>,
 }
 
 /// Everything a node may do, collected during one step and carried out by the runtime after it.
@@ -48,6 +49,7 @@ pub struct Context<N: Node> {
     pub(crate) sends: Vec<(NodeId, N::Msg)>,
     pub(crate) timers: Vec<TimerCommand<N::Timer>>,
     pub(crate) observations: Vec<Observation>,
+    pub(crate) replies: Vec<ClientReply>,
 }
 
 impl<N: Node> Context<N> {
@@ -63,6 +65,7 @@ impl<N: Node> Context<N> {
             sends: Vec::new(),
             timers: Vec::new(),
             observations: Vec::new(),
+            replies: Vec::new(),
         }
     }
 
@@ -137,6 +140,11 @@ impl<N: Node> Context<N> {
         self.stable = Some(value);
     }
 
+    /// Answers a client's [`crate::ClientOp::Submit`].
+    pub fn reply(&mut self, reply: ClientReply) {
+        self.replies.push(reply);
+    }
+
     /// Reports what the node means (entered the critical section, became leader, ...).
     pub fn observe(&mut self, observation: Observation) {
         self.observations.push(observation);
@@ -149,6 +157,7 @@ impl<N: Node> Context<N> {
             sends: std::mem::take(&mut self.sends),
             timers: std::mem::take(&mut self.timers),
             observations: std::mem::take(&mut self.observations),
+            replies: std::mem::take(&mut self.replies),
         }
     }
 
@@ -179,6 +188,7 @@ impl<N: Node> Context<N> {
         self.sends.clear();
         self.timers.clear();
         self.observations.clear();
+        self.replies.clear();
     }
 }
 

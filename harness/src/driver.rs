@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::{ClientOp, Event, NodeId, Time};
+use crate::{ClientOp, ClientReply, Event, NodeId, Time};
 
 /// A client of the system under test.
 pub trait Driver: Send {
@@ -16,6 +16,17 @@ pub trait Driver: Send {
     fn start(&mut self, dx: &mut DriverContext);
     /// Called for every history event (observations, crashes, restarts) as it happens.
     fn on_event(&mut self, dx: &mut DriverContext, event: &Event);
+    /// A node answered a client command (replication family).
+    fn on_reply(&mut self, dx: &mut DriverContext, node: NodeId, reply: &ClientReply) {
+        let _ = (dx, node, reply);
+    }
+
+    /// The clients' view of the run, for the linearizability checker: every command issued,
+    /// when, and what (if anything) came back.
+    fn client_history(&self) -> Vec<crate::ClientOperation> {
+        Vec::new()
+    }
+
     /// A wake-up asked for with [`DriverContext::wake_after`] is due.
     fn on_wake(&mut self, dx: &mut DriverContext, token: u64);
     /// Whether the run's work is complete (the run then stops).

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::kv::{KvOp, KvResult};
 use crate::{ClientOp, NodeId, Observation, Time};
 
 /// What happened.
@@ -28,10 +29,27 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// Every event of a run, in order.
+/// One client command as the client saw it (replication family).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientOperation {
+    pub client: u32,
+    pub seq: u64,
+    pub op: KvOp,
+    /// When the client first sent it.
+    pub invoked: Time,
+    /// When the answer came and what it was; `None` if none came (the outcome is unknown: it
+    /// may or may not have taken effect).
+    pub completed: Option<(Time, KvResult)>,
+    /// Times it was sent again after a timeout, and times a node redirected it.
+    pub retries: u32,
+    pub redirects: u32,
+}
+
+/// Every event of a run, in order, and the clients' operations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct History {
     pub events: Vec<Event>,
+    pub clients: Vec<ClientOperation>,
 }
 
 impl History {
@@ -43,6 +61,7 @@ impl History {
     /// Builds a history from `(time in ms, node, kind)` triples; for tests of checkers.
     pub fn from_millis(events: impl IntoIterator<Item = (u64, u32, EventKind)>) -> Self {
         History {
+            clients: Vec::new(),
             events: events
                 .into_iter()
                 .map(|(ms, node, kind)| Event { time: Time(ms * 1_000_000), node: NodeId(node), kind })

@@ -83,12 +83,45 @@ pub fn election_work(nodes: usize, history: &History) -> WorkSummary {
     WorkSummary { ops: latencies.len() as u64, latencies }
 }
 
+/// Replication: one op is one command the client got an answer for; its latency runs from the
+/// client's first send to the answer, retries and redirects included.
+pub fn replication_work(history: &History) -> WorkSummary {
+    let latencies: Vec<u64> = history
+        .clients
+        .iter()
+        .filter_map(|op| op.completed.as_ref().map(|(t, _)| t.0.saturating_sub(op.invoked.0)))
+        .collect();
+    WorkSummary { ops: latencies.len() as u64, latencies }
+}
+
+/// What the replication clients went through.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ReplicationMetrics {
+    /// Commands sent again after a timeout.
+    pub retries: u64,
+    /// Answers that sent a client to another node.
+    pub redirects: u64,
+    /// Commands never answered by the end of the run (outcome unknown).
+    pub unanswered: u64,
+}
+
+impl ReplicationMetrics {
+    pub fn of(history: &History) -> Self {
+        let clients = &history.clients;
+        ReplicationMetrics {
+            retries: clients.iter().map(|o| o.retries as u64).sum(),
+            redirects: clients.iter().map(|o| o.redirects as u64).sum(),
+            unanswered: clients.iter().filter(|o| o.completed.is_none()).count() as u64,
+        }
+    }
+}
+
 /// The work summary for `family` in a cluster of `nodes`.
 pub fn work(family: Family, nodes: usize, history: &History) -> WorkSummary {
     match family {
         Family::Mutex => mutex_work(history),
         Family::Election => election_work(nodes, history),
-        Family::Replication => WorkSummary::default(),
+        Family::Replication => replication_work(history),
     }
 }
 

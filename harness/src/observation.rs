@@ -21,6 +21,13 @@ pub enum Observation {
     /// Election or replication: the node considers `leader` the leader of `term`
     /// (an election round, a Raft term, a ballot).
     Leader { leader: NodeId, term: u64 },
+    /// Replication: the node's log now holds, at `index`, an entry of `term`; `chain` digests the
+    /// whole log up to and including it (so equal chains mean equal prefixes).
+    Appended { index: u64, term: u64, chain: u64 },
+    /// Replication: the node removed every entry after `index` (a conflicting suffix).
+    Truncated { after: u64 },
+    /// Replication: the node's commit index advanced to `index`.
+    Committed { index: u64 },
     /// A labelled number, for tests, benches and algorithm-specific traces.
     Note { label: &'static str, value: u64 },
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::{ElectionMetrics, MutexMetrics};
+use crate::metrics::{ElectionMetrics, MutexMetrics, ReplicationMetrics};
 use crate::{Family, LatencySummary, RuntimeKind};
 
 /// What one run measured.
@@ -38,6 +38,9 @@ pub struct RunRecord {
     /// Election family only: election traffic apart from failure detection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub election: Option<ElectionMetrics>,
+    /// Replication family only: retries, redirects, unanswered commands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication: Option<ReplicationMetrics>,
     /// Invariant violations, one sentence each; empty when none.
     pub violations: Vec<String>,
 }

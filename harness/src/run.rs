@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
-use crate::checkers::{capped, run_checkers, Agreement, Checker, EveryRequestGranted, HighestIdWins, MutualExclusion};
-use crate::drivers::{ElectionDriver, MutexDriver};
-use crate::metrics::{leader_changes, mutex_metrics, work, ElectionMetrics};
+use crate::checkers::{
+    capped, run_checkers, Agreement, Checker, ElectionSafety, EveryRequestGranted, HighestIdWins, LeaderCompleteness,
+    Linearizability, LogMatching, MutualExclusion, StateMachineSafety,
+};
+use crate::drivers::{ElectionDriver, MutexDriver, ReplicationDriver};
+use crate::metrics::{leader_changes, mutex_metrics, work, ElectionMetrics, ReplicationMetrics};
 use crate::{
     sim, threads, Algorithm, Driver, Family, LatencySummary, LiveMonitor, MutexOccupancy, RunError, RunOutcome,
     RunRecord, RunSetup, RunSpec, RuntimeKind, SpecError, StopReason,
@@ -41,7 +44,17 @@ pub fn family_kit(family: Family, spec: &RunSpec) -> Result<FamilyKit, SpecError
             checkers: vec![Box::new(Agreement { nodes }), Box::new(HighestIdWins { nodes })],
             monitor: None,
         }),
-        Family::Replication => Err(SpecError::field("algorithm", format!("the {family} family has no driver yet"))),
+        Family::Replication => Ok(FamilyKit {
+            driver: Box::new(ReplicationDriver::new(nodes, workload, target)),
+            checkers: vec![
+                Box::new(ElectionSafety),
+                Box::new(LogMatching { nodes }),
+                Box::new(LeaderCompleteness { nodes }),
+                Box::new(StateMachineSafety { nodes }),
+                Box::new(Linearizability),
+            ],
+            monitor: None,
+        }),
     }
 }
 
@@ -124,6 +137,7 @@ fn record_of<A: Algorithm>(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box
         mutex: (A::FAMILY == Family::Mutex).then(|| mutex_metrics(&outcome.history)),
         election: (A::FAMILY == Family::Election)
             .then(|| ElectionMetrics::split(&outcome.sent, A::DETECTION_KINDS, done.ops)),
+        replication: (A::FAMILY == Family::Replication).then(|| ReplicationMetrics::of(&outcome.history)),
         violations,
     }
 }

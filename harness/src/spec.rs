@@ -144,6 +144,13 @@ pub struct Workload {
     /// Election: how long the driver waits after an agreement before it crashes the leader (or
     /// restarts the node it crashed), so leaders serve a while and heartbeats show.
     pub pause: Duration,
+    /// Replication: closed-loop clients, each with one command outstanding at a time.
+    pub clients: u32,
+    /// Replication: commands touch keys `0..keys`.
+    pub keys: u32,
+    /// Replication: a client that hears nothing for this long sends the command again (same
+    /// client id and sequence number) to another node.
+    pub client_timeout: Duration,
 }
 
 impl Default for Workload {
@@ -154,6 +161,9 @@ impl Default for Workload {
             load: MutexLoad::Heavy,
             initiator: Initiator::Detection,
             pause: Duration::from_millis(100),
+            clients: 3,
+            keys: 5,
+            client_timeout: Duration::from_millis(300),
         }
     }
 }
@@ -249,6 +259,15 @@ impl RunSpec {
                     format!("node {id} does not exist (nodes are 0..{})", self.nodes - 1),
                 ));
             }
+        }
+        if self.workload.clients == 0 {
+            return Err(SpecError::field("clients", "must be at least 1 (got 0)"));
+        }
+        if self.workload.keys == 0 {
+            return Err(SpecError::field("keys", "must be at least 1 (got 0)"));
+        }
+        if self.workload.client_timeout.is_zero() {
+            return Err(SpecError::field("client_timeout", "must be longer than 0"));
         }
         self.network.validate()?;
         self.faults.validate(self.nodes)?;

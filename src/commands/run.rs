@@ -38,6 +38,9 @@ pub fn spec_of(args: &RunArgs) -> Result<(String, RunSpec), Failure> {
         think => spec.workload.think,
         initiator => spec.workload.initiator,
         pause => spec.workload.pause,
+        clients => spec.workload.clients,
+        keys => spec.workload.keys,
+        client_timeout => spec.workload.client_timeout,
     }
     if args.ops.is_some() {
         spec.ops = args.ops;

@@ -4,15 +4,26 @@
 //! list means the invariant held. Every checker has a test that feeds it a broken history.
 
 mod agreement;
+mod election_safety;
 mod every_request_granted;
+mod leader_completeness;
+mod linearizability;
+mod log_matching;
+mod log_replay;
 mod mutual_exclusion;
+mod state_machine_safety;
 mod termination;
 mod timestamp_order;
 mod validity;
 
 pub use agreement::Agreement;
+pub use election_safety::ElectionSafety;
 pub use every_request_granted::EveryRequestGranted;
+pub use leader_completeness::LeaderCompleteness;
+pub use linearizability::Linearizability;
+pub use log_matching::LogMatching;
 pub use mutual_exclusion::MutualExclusion;
+pub use state_machine_safety::StateMachineSafety;
 pub use termination::Termination;
 pub use timestamp_order::TimestampOrder;
 pub use validity::HighestIdWins;

@@ -2,6 +2,8 @@
 
 mod election;
 mod mutex;
+mod replication;
 
 pub use election::ElectionDriver;
 pub use mutex::MutexDriver;
+pub use replication::ReplicationDriver;

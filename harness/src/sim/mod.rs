@@ -156,6 +156,7 @@ impl<N: Node> Simulation<N> {
         for slot in &self.slots {
             sent.merge(slot.cx.sent());
         }
+        self.history.clients = self.driver.client_history();
         RunOutcome {
             history: self.history,
             sent,
@@ -225,6 +226,15 @@ impl<N: Node> Simulation<N> {
             for observation in observations {
                 self.record(id, EventKind::Observed(observation));
             }
+        }
+        let slot = &mut self.slots[index];
+        if !slot.cx.replies.is_empty() {
+            let replies = mem::take(&mut slot.cx.replies);
+            self.dx.set_now(self.now);
+            for reply in &replies {
+                self.driver.on_reply(&mut self.dx, id, reply);
+            }
+            self.apply_driver_commands();
         }
         let slot = &mut self.slots[index];
         if !slot.cx.timers.is_empty() {

@@ -152,6 +152,11 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                     history.events.push(event);
                     apply_commands(&mut dx, &mut wakes, Instant::now());
                 }
+                Ok(Report::Reply { node, reply }) => {
+                    dx.set_now(time_of(Instant::now()));
+                    driver.on_reply(&mut dx, node, &reply);
+                    apply_commands(&mut dx, &mut wakes, Instant::now());
+                }
                 Ok(Report::Panicked { node, message }) => {
                     panicked = Some((node, message));
                     break StopReason::Finished;
@@ -179,7 +184,8 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         for report in report_rx.try_iter() {
             match report {
                 Report::Event(event) if event.time <= elapsed => history.events.push(event),
-                Report::Event(_) => {}
+                // Late events and answers arrive after the clients stopped listening.
+                Report::Event(_) | Report::Reply { .. } => {}
                 Report::Panicked { node, message } => {
                     panicked.get_or_insert((node, message));
                 }
@@ -190,6 +196,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         }
         // Stable: one node's events keep their order (its stamps are monotone anyway).
         history.events.sort_by_key(|e| e.time);
+        history.clients = driver.client_history();
         Ok(RunOutcome {
             history,
             sent,

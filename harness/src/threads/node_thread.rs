@@ -29,6 +29,11 @@ pub(crate) enum Envelope<M> {
 /// What a node thread tells the coordinator.
 pub(crate) enum Report {
     Event(Event),
+    /// The node answered a client.
+    Reply {
+        node: NodeId,
+        reply: crate::ClientReply,
+    },
     /// The node's thread panicked.
     Panicked {
         node: NodeId,
@@ -233,6 +238,9 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 }
                 self.report(now, EventKind::Observed(observation));
             }
+        }
+        for reply in std::mem::take(&mut self.cx.replies) {
+            let _ = self.wiring.reports.send(Report::Reply { node: self.wiring.id, reply });
         }
         for command in self.cx.timers.drain(..) {
             match command {

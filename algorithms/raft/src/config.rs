@@ -1,0 +1,91 @@
+//! Raft's run configuration and variants.
+
+use std::time::Duration;
+
+use harness::{known_variant, RunSpec, SpecError};
+
+/// How the leader backs up `next_index` after a rejected AppendEntries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backoff {
+    /// The paper's Figure 2: decrement by one and retry.
+    Decrement,
+    /// The optimisation §5.3 sketches: skip the whole conflicting term at once.
+    ConflictTerm,
+}
+
+/// Run configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RaftConfig {
+    /// Election timeouts are drawn uniformly from this range (§5.2).
+    pub election_timeout: (Duration, Duration),
+    pub heartbeat: Duration,
+    pub backoff: Backoff,
+    /// PreVote and CheckQuorum (Ongaro's thesis §9.6 and §6.2).
+    pub prevote: bool,
+    /// Pipelined replication: up to `max_in_flight` AppendEntries per follower, optimistic
+    /// `next_index`.
+    pub max_in_flight: u32,
+    /// Entries per AppendEntries at most.
+    pub max_batch: usize,
+    /// Emit per-entry observations for the log checkers (off in throughput benchmarks).
+    pub observe_entries: bool,
+    /// Teaching mutants.
+    pub mutant: Option<Mutant>,
+}
+
+/// A bug a student might write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mutant {
+    /// Commit an entry of an earlier term by counting replicas (what Figure 8 warns against).
+    CommitPreviousTerm,
+    /// Grant a vote to every candidate that asks, even twice in one term.
+    VoteTwice,
+    /// Forget to persist `voted_for`, so a restart can vote again in the same term.
+    ForgetVote,
+}
+
+impl Default for RaftConfig {
+    fn default() -> Self {
+        RaftConfig {
+            election_timeout: (Duration::from_millis(150), Duration::from_millis(300)),
+            heartbeat: Duration::from_millis(50),
+            backoff: Backoff::Decrement,
+            prevote: false,
+            max_in_flight: 1,
+            max_batch: 64,
+            observe_entries: true,
+            mutant: None,
+        }
+    }
+}
+
+/// The variants, as `workbench list` shows them.
+pub const VARIANTS: &[(&str, &str)] = &[
+    ("prevote", "PreVote and CheckQuorum: a partitioned node cannot disrupt the cluster"),
+    ("batch", "pipelined replication: 16 AppendEntries in flight per follower, 1024 entries each"),
+    ("fast-backup", "back next_index up a whole conflicting term at a time"),
+    ("bug-commit-previous-term", "teaching mutant: commits earlier-term entries by counting replicas"),
+    ("bug-vote-twice", "teaching mutant: grants every vote request, even twice in a term"),
+    ("bug-forget-vote", "teaching mutant: does not persist its vote"),
+];
+
+impl RaftConfig {
+    /// The configuration for `spec`'s variant.
+    pub fn for_spec<A: harness::Algorithm>(spec: &RunSpec) -> Result<Self, SpecError> {
+        let mut config = RaftConfig::default();
+        match known_variant::<A>(spec)? {
+            None => {}
+            Some("prevote") => config.prevote = true,
+            Some("batch") => {
+                config.max_in_flight = 16;
+                config.max_batch = 1024;
+            }
+            Some("fast-backup") => config.backoff = Backoff::ConflictTerm,
+            Some("bug-commit-previous-term") => config.mutant = Some(Mutant::CommitPreviousTerm),
+            Some("bug-vote-twice") => config.mutant = Some(Mutant::VoteTwice),
+            Some("bug-forget-vote") => config.mutant = Some(Mutant::ForgetVote),
+            Some(other) => unreachable!("known_variant accepted {other}"),
+        }
+        Ok(config)
+    }
+}

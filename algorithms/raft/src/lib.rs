@@ -1,0 +1,629 @@
+//! # Raft
+//!
+//! Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm", USENIX ATC 2014
+//! (section numbers below are the paper's), with PreVote and CheckQuorum from Ongaro's thesis
+//! (2014, §9.6 and §6.2) as a variant.
+//!
+//! - **Leader election (§5.2).** A follower that hears nothing for a randomized election timeout
+//!   (150–300 ms) becomes a candidate: it increments its term, votes for itself and asks the
+//!   others. A node grants one vote per term, and only to a candidate whose log is at least as
+//!   up to date as its own (the election restriction, §5.4.1). A majority makes a leader, which
+//!   appends a no-op for its term (§8) and sends heartbeats every 50 ms.
+//! - **Log replication (§5.3).** The leader sends AppendEntries with the entry before the new
+//!   ones (`prev_index`, `prev_term`); a follower whose log does not match refuses, one that does
+//!   deletes any conflicting suffix and appends. The leader backs `next_index` up by one on a
+//!   refusal (or, with `fast-backup`, past the whole conflicting term).
+//! - **Commitment (§5.3, §5.4.2).** The leader commits an index once a majority holds it *and* it
+//!   is from the leader's current term; earlier entries commit indirectly (Figure 8).
+//! - **Persistence (Figure 2).** `current_term`, `voted_for` and the log are on stable storage
+//!   before a node answers; the commit index, the state machine and leader state are volatile and
+//!   rebuilt after a restart (the state machine by re-applying committed entries).
+//! - **Clients (§8).** A non-leader answers with a leader hint. Commands carry (client, sequence
+//!   number); the key-value store applies each once and answers retries with the first result, so
+//!   commands take effect exactly once. Reads go through the log, so they are linearizable.
+//!
+//! **Guarantees** (Figure 3): Election Safety, Leader Append-Only, Log Matching, Leader
+//! Completeness, State Machine Safety; liveness when a majority can talk and timing allows.
+//! The workbench checks the four that observations can show, and linearizability, after every run.
+//!
+//! **Messages per committed entry: 2(N-1)** in steady state with one outstanding command: one
+//! AppendEntries and one reply per follower (the count the thesis gives; heartbeats, the empty
+//! AppendEntries, are counted apart as `heartbeat` / `heartbeat_reply`, as failure detection).
+//! Followers learn the new commit index from the next AppendEntries or heartbeat. A follower
+//! answers a heartbeat only when the answer says something the leader does not know (a refusal,
+//! a higher term, progress), or under CheckQuorum, which needs every answer; so a quiet 3-node
+//! cluster sends 2 heartbeats per 50 ms, 40 messages a second. Electing a leader in a quiet
+//! cluster costs 2(N-1) votes plus the leader's first round.
+//!
+//! **Variants.** `prevote`, `batch`, `fast-backup`, and the teaching mutants
+//! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote` (see [`config::VARIANTS`]).
+
+pub mod config;
+pub mod log;
+pub mod messages;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use harness::kv::{Command, KvStore};
+use harness::{
+    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, SpecError,
+    Time,
+};
+
+use config::{Backoff, Mutant, RaftConfig};
+use log::{DurableLog, Entry, Log, Payload};
+use messages::RaftMsg;
+
+/// What survives a crash: term, vote, and the durable log.
+#[derive(Clone, Debug)]
+pub struct RaftStable {
+    pub current_term: u64,
+    pub voted_for: Option<NodeId>,
+    pub log: DurableLog,
+}
+
+/// Raft's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RaftTimer {
+    Election,
+    Heartbeat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Follower,
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+/// What the leader knows of one follower.
+#[derive(Clone, Debug, Default)]
+struct Progress {
+    next_index: u64,
+    match_index: u64,
+    in_flight: u32,
+    last_sent: Time,
+    /// Heard from it since the last CheckQuorum round.
+    heard: bool,
+}
+
+/// One Raft server.
+#[derive(Debug)]
+pub struct Raft {
+    id: NodeId,
+    nodes: usize,
+    config: RaftConfig,
+    // Persistent (Figure 2).
+    current_term: u64,
+    voted_for: Option<NodeId>,
+    log: Log,
+    // Volatile.
+    commit_index: u64,
+    last_applied: u64,
+    store: KvStore,
+    role: Role,
+    leader: Option<NodeId>,
+    votes: BTreeSet<NodeId>,
+    last_leader_contact: Option<Time>,
+    // Leader only.
+    progress: Vec<Progress>,
+    /// Log index -> the client command whose answer waits for it.
+    waiting: BTreeMap<u64, (u32, u64)>,
+}
+
+impl Raft {
+    fn majority(&self) -> usize {
+        self.nodes / 2 + 1
+    }
+
+    fn persist(&self, cx: &mut Context<Self>) {
+        let voted_for = if self.config.mutant == Some(Mutant::ForgetVote) { None } else { self.voted_for };
+        cx.persist(RaftStable { current_term: self.current_term, voted_for, log: self.log.durable() });
+    }
+
+    fn reset_election_timer(&self, cx: &mut Context<Self>) {
+        let (low, high) = self.config.election_timeout;
+        cx.set_timer_between(RaftTimer::Election, low, high);
+    }
+
+    fn append(&mut self, cx: &mut Context<Self>, entry: Entry) -> u64 {
+        let term = entry.term;
+        let index = self.log.append(entry);
+        if self.config.observe_entries {
+            cx.observe(Observation::Appended { index, term, chain: self.log.chain_at(index) });
+        }
+        index
+    }
+
+    fn learn_leader(&mut self, cx: &mut Context<Self>, leader: NodeId) {
+        if self.leader != Some(leader) {
+            self.leader = Some(leader);
+            cx.observe(Observation::Leader { leader, term: self.current_term });
+        }
+    }
+
+    /// Steps down to follower, adopting `term` if it is newer (§5.1).
+    fn become_follower(&mut self, cx: &mut Context<Self>, term: u64) {
+        if term > self.current_term {
+            self.current_term = term;
+            self.voted_for = None;
+            self.leader = None;
+            self.persist(cx);
+        }
+        if self.role == Role::Leader {
+            cx.cancel_timer(RaftTimer::Heartbeat);
+            // Clients whose commands wait here will time out and retry elsewhere.
+            self.waiting.clear();
+        }
+        if self.role != Role::Follower {
+            self.role = Role::Follower;
+            self.reset_election_timer(cx);
+        }
+        self.votes.clear();
+    }
+
+    fn request_votes(&mut self, cx: &mut Context<Self>, pre_vote: bool) {
+        let term = if pre_vote { self.current_term + 1 } else { self.current_term };
+        cx.broadcast(RaftMsg::RequestVote {
+            term,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+            pre_vote,
+        });
+    }
+
+    fn start_pre_vote(&mut self, cx: &mut Context<Self>) {
+        self.role = Role::PreCandidate;
+        self.votes = BTreeSet::from([self.id]);
+        self.reset_election_timer(cx);
+        if self.votes.len() >= self.majority() {
+            return self.start_election(cx);
+        }
+        self.request_votes(cx, true);
+    }
+
+    /// §5.2: a new term, a vote for ourselves, and RequestVote to everyone.
+    fn start_election(&mut self, cx: &mut Context<Self>) {
+        self.current_term += 1;
+        self.role = Role::Candidate;
+        self.voted_for = Some(self.id);
+        self.leader = None;
+        self.persist(cx);
+        self.votes = BTreeSet::from([self.id]);
+        self.reset_election_timer(cx);
+        if self.votes.len() >= self.majority() {
+            return self.become_leader(cx);
+        }
+        self.request_votes(cx, false);
+    }
+
+    fn become_leader(&mut self, cx: &mut Context<Self>) {
+        self.role = Role::Leader;
+        self.learn_leader(cx, self.id);
+        let next = self.log.last_index() + 1;
+        self.progress = vec![Progress { next_index: next, ..Progress::default() }; self.nodes];
+        // §8: a no-op of the new term lets earlier entries commit and reads go through.
+        let term = self.current_term;
+        self.append(cx, Entry { term, payload: Payload::Noop });
+        self.progress[self.id.index()].match_index = self.log.last_index();
+        for peer in cx.peers().collect::<Vec<_>>() {
+            self.replicate(cx, peer);
+        }
+        cx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat);
+        // The election timer runs on as the CheckQuorum clock (it does nothing otherwise).
+        self.reset_election_timer(cx);
+        self.advance_commit(cx);
+    }
+
+    /// Sends `peer` the entries from its `next_index` (or a heartbeat if there are none).
+    fn replicate(&mut self, cx: &mut Context<Self>, peer: NodeId) {
+        let progress = &self.progress[peer.index()];
+        let next = progress.next_index;
+        let entries = self.log.entries_from(next, self.config.max_batch);
+        if entries.is_empty() {
+            return self.heartbeat(cx, peer);
+        }
+        let prev_index = next - 1;
+        let count = entries.len() as u64;
+        let msg = RaftMsg::AppendEntries {
+            term: self.current_term,
+            prev_index,
+            prev_term: self.log.term_at(prev_index).unwrap_or(0),
+            entries,
+            leader_commit: self.commit_index,
+        };
+        cx.send(peer, msg);
+        let pipelined = self.config.max_in_flight > 1;
+        let progress = &mut self.progress[peer.index()];
+        progress.in_flight += 1;
+        progress.last_sent = cx.now();
+        if pipelined {
+            progress.next_index = next + count;
+        }
+    }
+
+    /// An empty AppendEntries anchored at what the follower is known to hold.
+    fn heartbeat(&mut self, cx: &mut Context<Self>, peer: NodeId) {
+        let anchor = self.progress[peer.index()].match_index.min(self.log.last_index());
+        cx.send(
+            peer,
+            RaftMsg::AppendEntries {
+                term: self.current_term,
+                prev_index: anchor,
+                prev_term: self.log.term_at(anchor).unwrap_or(0),
+                entries: Vec::new(),
+                leader_commit: self.commit_index,
+            },
+        );
+        self.progress[peer.index()].last_sent = cx.now();
+    }
+
+    /// Sends more to `peer` while the pipeline has room and there is something to send.
+    fn keep_replicating(&mut self, cx: &mut Context<Self>, peer: NodeId) {
+        let progress = &self.progress[peer.index()];
+        if progress.next_index <= self.log.last_index() && progress.in_flight < self.config.max_in_flight {
+            self.replicate(cx, peer);
+        }
+    }
+
+    /// §5.3 / §5.4.2: commit the highest index a majority holds, if it is of the current term.
+    fn advance_commit(&mut self, cx: &mut Context<Self>) {
+        let mut matches: Vec<u64> = self.progress.iter().map(|p| p.match_index).collect();
+        matches.sort_unstable_by(|a, b| b.cmp(a));
+        let majority_holds = matches[self.majority() - 1];
+        if majority_holds <= self.commit_index {
+            return;
+        }
+        let current_term_entry = self.log.term_at(majority_holds) == Some(self.current_term);
+        if current_term_entry || self.config.mutant == Some(Mutant::CommitPreviousTerm) {
+            self.commit_to(cx, majority_holds);
+        }
+    }
+
+    fn commit_to(&mut self, cx: &mut Context<Self>, index: u64) {
+        if index <= self.commit_index {
+            return;
+        }
+        self.commit_index = index;
+        cx.observe(Observation::Committed { index });
+        while self.last_applied < self.commit_index {
+            self.last_applied += 1;
+            let Payload::Command(command) = &self.log.entry(self.last_applied).payload else { continue };
+            let command = command.clone();
+            let result = self.store.apply(&command);
+            if self.waiting.get(&self.last_applied) == Some(&(command.client, command.seq)) {
+                self.waiting.remove(&self.last_applied);
+                cx.reply(ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result) });
+            }
+        }
+    }
+
+    fn on_request_vote(
+        &mut self,
+        cx: &mut Context<Self>,
+        from: NodeId,
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+        pre_vote: bool,
+    ) {
+        let up_to_date = (last_term, last_index) >= (self.log.last_term(), self.log.last_index());
+        let leader_recent = self.config.prevote
+            && self.last_leader_contact.is_some_and(|t| cx.now().saturating_since(t) < self.config.election_timeout.0);
+        if pre_vote {
+            let granted = term > self.current_term && up_to_date && !leader_recent && self.role != Role::Leader;
+            cx.send(from, RaftMsg::Vote { term: self.current_term, granted, pre_vote: true });
+            return;
+        }
+        if leader_recent && term > self.current_term {
+            return; // thesis §4.2.3: ignore a disruptive candidate while a leader is alive
+        }
+        if term > self.current_term {
+            self.become_follower(cx, term);
+        }
+        let free = self.voted_for.is_none_or(|v| v == from) || self.config.mutant == Some(Mutant::VoteTwice);
+        let granted = term == self.current_term && free && up_to_date;
+        if granted {
+            self.voted_for = Some(from);
+            self.persist(cx);
+            self.reset_election_timer(cx);
+        }
+        cx.send(from, RaftMsg::Vote { term: self.current_term, granted, pre_vote: false });
+    }
+
+    fn on_vote(&mut self, cx: &mut Context<Self>, from: NodeId, term: u64, granted: bool, pre_vote: bool) {
+        if term > self.current_term {
+            return self.become_follower(cx, term);
+        }
+        let counting = if pre_vote { Role::PreCandidate } else { Role::Candidate };
+        if self.role != counting || !granted || (!pre_vote && term != self.current_term) {
+            return;
+        }
+        self.votes.insert(from);
+        if self.votes.len() >= self.majority() {
+            if pre_vote {
+                self.start_election(cx);
+            } else {
+                self.become_leader(cx);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append_entries(
+        &mut self,
+        cx: &mut Context<Self>,
+        from: NodeId,
+        term: u64,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    ) {
+        let heartbeat = entries.is_empty();
+        let refuse = |this: &Self, cx: &mut Context<Self>, conflict| {
+            let reply =
+                RaftMsg::AppendReply { term: this.current_term, success: false, match_index: 0, conflict, heartbeat };
+            cx.send(from, reply);
+        };
+        if term < self.current_term {
+            return refuse(self, cx, None);
+        }
+        if term > self.current_term || self.role != Role::Follower {
+            self.become_follower(cx, term);
+        }
+        self.learn_leader(cx, from);
+        self.last_leader_contact = Some(cx.now());
+        self.reset_election_timer(cx);
+        match self.log.term_at(prev_index) {
+            None => return refuse(self, cx, Some((None, self.log.last_index() + 1))),
+            Some(found) if found != prev_term => {
+                let first = self.log.first_index_of(found).unwrap_or(prev_index);
+                return refuse(self, cx, Some((Some(found), first)));
+            }
+            Some(_) => {}
+        }
+        let progress_before = (self.log.last_index(), self.commit_index);
+        let mut index = prev_index;
+        for entry in entries {
+            index += 1;
+            match self.log.term_at(index) {
+                Some(existing) if existing == entry.term => continue,
+                Some(_) => {
+                    // §5.3: a conflicting entry and everything after it go.
+                    self.log.truncate_after(index - 1);
+                    if self.config.observe_entries {
+                        cx.observe(Observation::Truncated { after: index - 1 });
+                    }
+                    self.append(cx, entry);
+                }
+                None => {
+                    self.append(cx, entry);
+                }
+            }
+        }
+        if leader_commit > self.commit_index {
+            self.commit_to(cx, leader_commit.min(index));
+        }
+        let progressed = progress_before != (self.log.last_index(), self.commit_index);
+        if !heartbeat || progressed || self.config.prevote {
+            cx.send(
+                from,
+                RaftMsg::AppendReply {
+                    term: self.current_term,
+                    success: true,
+                    match_index: index,
+                    conflict: None,
+                    heartbeat,
+                },
+            );
+        }
+    }
+
+    fn on_append_reply(
+        &mut self,
+        cx: &mut Context<Self>,
+        from: NodeId,
+        term: u64,
+        success: bool,
+        match_index: u64,
+        conflict: Option<(Option<u64>, u64)>,
+        heartbeat: bool,
+    ) {
+        if term > self.current_term {
+            return self.become_follower(cx, term);
+        }
+        if self.role != Role::Leader || term < self.current_term {
+            return;
+        }
+        let last = self.log.last_index();
+        let progress = &mut self.progress[from.index()];
+        progress.heard = true;
+        if !heartbeat {
+            progress.in_flight = progress.in_flight.saturating_sub(1);
+        }
+        if success {
+            progress.match_index = progress.match_index.max(match_index);
+            progress.next_index = progress.next_index.max(progress.match_index + 1);
+            self.advance_commit(cx);
+            return self.keep_replicating(cx, from);
+        }
+        // Refused: back next_index up and try again (§5.3).
+        progress.in_flight = 0;
+        progress.next_index = match (self.config.backoff, conflict) {
+            (Backoff::ConflictTerm, Some((Some(term), first))) => self.log.last_index_of(term).map_or(first, |i| i + 1),
+            (Backoff::ConflictTerm, Some((None, first))) => first,
+            _ => progress.next_index.saturating_sub(1),
+        }
+        .clamp(progress.match_index + 1, last + 1);
+        self.replicate(cx, from);
+    }
+
+    fn on_heartbeat_timer(&mut self, cx: &mut Context<Self>) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let now = cx.now();
+        for peer in cx.peers().collect::<Vec<_>>() {
+            let progress = &mut self.progress[peer.index()];
+            let stale = now.saturating_since(progress.last_sent) >= self.config.heartbeat;
+            if progress.in_flight > 0 && stale {
+                // An AppendEntries or its answer was lost: send again from what is known held.
+                progress.in_flight = 0;
+                progress.next_index = progress.match_index + 1;
+                self.replicate(cx, peer);
+            } else if progress.in_flight > 0 || progress.next_index > self.log.last_index() {
+                self.heartbeat(cx, peer);
+            } else {
+                self.replicate(cx, peer);
+            }
+        }
+        cx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat);
+    }
+
+    fn on_election_timer(&mut self, cx: &mut Context<Self>) {
+        match self.role {
+            Role::Leader => {
+                // CheckQuorum: a leader that has not heard from a majority steps down.
+                if self.config.prevote {
+                    let heard =
+                        1 + self.progress.iter().enumerate().filter(|(i, p)| *i != self.id.index() && p.heard).count();
+                    if heard < self.majority() {
+                        let term = self.current_term;
+                        return self.become_follower(cx, term);
+                    }
+                    self.progress.iter_mut().for_each(|p| p.heard = false);
+                }
+                self.reset_election_timer(cx);
+            }
+            _ if self.config.prevote => self.start_pre_vote(cx),
+            _ => self.start_election(cx),
+        }
+    }
+
+    fn on_submit(&mut self, cx: &mut Context<Self>, command: Command) {
+        if self.role != Role::Leader {
+            let reply = ClientReply {
+                client: command.client,
+                seq: command.seq,
+                outcome: ReplyOutcome::NotLeader { hint: self.leader },
+            };
+            return cx.reply(reply);
+        }
+        if let Some(result) = self.store.applied(command.client, command.seq) {
+            let reply =
+                ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result.clone()) };
+            return cx.reply(reply);
+        }
+        let (client, seq) = (command.client, command.seq);
+        let already = (self.commit_index + 1..=self.log.last_index())
+            .find(|i| matches!(&self.log.entry(*i).payload, Payload::Command(c) if c.client == client && c.seq == seq));
+        let index = match already {
+            Some(index) => index,
+            None => {
+                let term = self.current_term;
+                let index = self.append(cx, Entry { term, payload: Payload::Command(command) });
+                self.progress[self.id.index()].match_index = index;
+                index
+            }
+        };
+        self.waiting.insert(index, (client, seq));
+        for peer in cx.peers().collect::<Vec<_>>() {
+            self.keep_replicating(cx, peer);
+        }
+        self.advance_commit(cx);
+    }
+}
+
+impl Node for Raft {
+    type Msg = RaftMsg;
+    type Timer = RaftTimer;
+    type Stable = RaftStable;
+    type Config = RaftConfig;
+
+    fn new(id: NodeId, nodes: usize, config: &RaftConfig, stable: Option<RaftStable>) -> Self {
+        let stable = stable.unwrap_or(RaftStable { current_term: 0, voted_for: None, log: DurableLog::default() });
+        Raft {
+            id,
+            nodes,
+            config: config.clone(),
+            current_term: stable.current_term,
+            voted_for: stable.voted_for,
+            log: Log::open(stable.log),
+            commit_index: 0,
+            last_applied: 0,
+            store: KvStore::default(),
+            role: Role::Follower,
+            leader: None,
+            votes: BTreeSet::new(),
+            last_leader_contact: None,
+            progress: Vec::new(),
+            waiting: BTreeMap::new(),
+        }
+    }
+
+    fn on_start(&mut self, cx: &mut Context<Self>) {
+        self.persist(cx);
+        self.reset_election_timer(cx);
+    }
+
+    fn on_message(&mut self, cx: &mut Context<Self>, from: NodeId, msg: RaftMsg) {
+        match msg {
+            RaftMsg::RequestVote { term, last_log_index, last_log_term, pre_vote } => {
+                self.on_request_vote(cx, from, term, last_log_index, last_log_term, pre_vote)
+            }
+            RaftMsg::Vote { term, granted, pre_vote } => self.on_vote(cx, from, term, granted, pre_vote),
+            RaftMsg::AppendEntries { term, prev_index, prev_term, entries, leader_commit } => {
+                self.on_append_entries(cx, from, term, prev_index, prev_term, entries, leader_commit)
+            }
+            RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat } => {
+                self.on_append_reply(cx, from, term, success, match_index, conflict, heartbeat)
+            }
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<Self>, timer: RaftTimer) {
+        match timer {
+            RaftTimer::Election => self.on_election_timer(cx),
+            RaftTimer::Heartbeat => self.on_heartbeat_timer(cx),
+        }
+    }
+
+    fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
+        if let ClientOp::Submit(command) = op {
+            self.on_submit(cx, command);
+        }
+    }
+}
+
+impl Algorithm for Raft {
+    const NAME: &'static str = "raft";
+    const FAMILY: Family = Family::Replication;
+    const SUMMARY: &'static str = "leader election, log replication, current-term commit rule; 2(N-1) per command";
+    const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
+    const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
+
+    fn configure(spec: &RunSpec) -> Result<RaftConfig, SpecError> {
+        RaftConfig::for_spec::<Self>(spec)
+    }
+
+    /// One client, one command at a time, after the first election: 2(N-1) per command.
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "2(N-1) per command (AppendEntries + reply per follower; heartbeats apart)",
+            source: "Ongaro & Ousterhout 2014 §5.3; Ongaro's thesis §10",
+            scenario: |nodes| RunSpec {
+                nodes,
+                ops: Some(20),
+                workload: harness::Workload { clients: 1, ..harness::Workload::default() },
+                ..RunSpec::default()
+            },
+            expected: |nodes, history| {
+                let commands = history.clients.iter().filter(|o| o.completed.is_some()).count() as u64;
+                // Plus the election: N-1 RequestVotes, N-1 votes, and the no-op's round.
+                (commands + 1) * 2 * (nodes as u64 - 1) + 2 * (nodes as u64 - 1)
+            },
+        })
+    }
+}

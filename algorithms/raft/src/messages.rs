@@ -1,0 +1,57 @@
+//! Raft's RPCs (Figure 2) and their kinds.
+
+use harness::Message;
+
+use crate::log::Entry;
+
+/// Raft messages. AppendEntries without entries is a heartbeat and is counted apart.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum RaftMsg {
+    RequestVote {
+        term: u64,
+        last_log_index: u64,
+        last_log_term: u64,
+        pre_vote: bool,
+    },
+    Vote {
+        term: u64,
+        granted: bool,
+        pre_vote: bool,
+    },
+    AppendEntries {
+        term: u64,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    },
+    AppendReply {
+        term: u64,
+        success: bool,
+        /// On success, the index the follower's log now matches up to.
+        match_index: u64,
+        /// On failure: the conflicting term (if the follower has an entry at `prev_index`) and
+        /// the first index the leader should try next (the conflict-term backup of §5.3).
+        conflict: Option<(Option<u64>, u64)>,
+        /// Whether this answers a heartbeat.
+        heartbeat: bool,
+    },
+}
+
+impl Message for RaftMsg {
+    fn kind(&self) -> &'static str {
+        match self {
+            RaftMsg::RequestVote { pre_vote: false, .. } => "request_vote",
+            RaftMsg::RequestVote { pre_vote: true, .. } => "pre_vote",
+            RaftMsg::Vote { pre_vote: false, .. } => "vote",
+            RaftMsg::Vote { pre_vote: true, .. } => "pre_vote_reply",
+            RaftMsg::AppendEntries { entries, .. } if entries.is_empty() => "heartbeat",
+            RaftMsg::AppendEntries { .. } => "append_entries",
+            RaftMsg::AppendReply { heartbeat: true, .. } => "heartbeat_reply",
+            RaftMsg::AppendReply { .. } => "append_reply",
+        }
+    }
+}
+
+/// The kinds counted as failure-detection traffic.
+pub const HEARTBEAT_KINDS: &[&str] = &["heartbeat", "heartbeat_reply"];

@@ -1,0 +1,87 @@
+//! Rebuilds each node's log over time from its `Appended` / `Truncated` / `Committed`
+//! observations, for the log invariants of the replication family.
+
+use crate::{Event, EventKind, NodeId, Observation};
+
+/// One node's log as its observations describe it: (term, chain) per index, from index 1.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayedLog {
+    pub entries: Vec<(u64, u64)>,
+    pub commit: u64,
+}
+
+impl ReplayedLog {
+    /// The (term, chain) at `index` (1-based), if present.
+    pub fn at(&self, index: u64) -> Option<(u64, u64)> {
+        index.checked_sub(1).and_then(|i| self.entries.get(i as usize)).copied()
+    }
+}
+
+/// What one event changed.
+pub enum Change {
+    /// An entry was written at `index`.
+    Appended {
+        index: u64,
+        term: u64,
+        chain: u64,
+    },
+    /// Entries after `after` were removed; `commit` was the node's commit index.
+    Truncated {
+        after: u64,
+        commit: u64,
+    },
+    /// The commit index moved from `from` to `to`.
+    Committed {
+        from: u64,
+        to: u64,
+    },
+    /// The node announced itself leader of `term`.
+    BecameLeader {
+        term: u64,
+    },
+    Other,
+}
+
+/// Every node's replayed log.
+#[derive(Clone, Debug)]
+pub struct LogReplay {
+    pub logs: Vec<ReplayedLog>,
+}
+
+impl LogReplay {
+    pub fn new(nodes: usize) -> Self {
+        LogReplay { logs: vec![ReplayedLog::default(); nodes] }
+    }
+
+    /// Applies one event to the node's log and says what changed.
+    pub fn apply(&mut self, event: &Event) -> Change {
+        let node: NodeId = event.node;
+        let Some(log) = self.logs.get_mut(node.index()) else { return Change::Other };
+        match &event.kind {
+            EventKind::Observed(Observation::Appended { index, term, chain }) => {
+                let i = (*index as usize).saturating_sub(1);
+                log.entries.truncate(i);
+                log.entries.push((*term, *chain));
+                Change::Appended { index: *index, term: *term, chain: *chain }
+            }
+            EventKind::Observed(Observation::Truncated { after }) => {
+                log.entries.truncate(*after as usize);
+                Change::Truncated { after: *after, commit: log.commit }
+            }
+            EventKind::Observed(Observation::Committed { index }) => {
+                let from = log.commit;
+                log.commit = log.commit.max(*index);
+                Change::Committed { from, to: log.commit }
+            }
+            EventKind::Observed(Observation::Leader { leader, term }) if *leader == node => {
+                Change::BecameLeader { term: *term }
+            }
+            // Volatile state is rebuilt after a restart: the commit index starts again from 0.
+            EventKind::Restarted => {
+                log.commit = 0;
+                Change::Other
+            }
+            _ => Change::Other,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! State Machine Safety (Raft §5.4.3, Figure 3; TLA+ `StateMachineSafety`): if a node has
+//! applied (committed) an entry at an index, no other node ever applies a different entry at that
+//! index. Also: a committed entry is never removed from a log.
+
+use std::collections::BTreeMap;
+
+use crate::History;
+
+use super::log_replay::{Change, LogReplay};
+use super::Checker;
+
+/// Committed entries agree across nodes and are never truncated.
+pub struct StateMachineSafety {
+    pub nodes: usize,
+}
+
+impl Checker for StateMachineSafety {
+    fn name(&self) -> &'static str {
+        "state-machine-safety"
+    }
+
+    fn check(&self, history: &History) -> Vec<String> {
+        let mut replay = LogReplay::new(self.nodes);
+        let mut committed: BTreeMap<u64, (u64, crate::NodeId)> = BTreeMap::new();
+        let mut violations = Vec::new();
+        for event in &history.events {
+            match replay.apply(event) {
+                Change::Committed { from, to } => {
+                    let log = &replay.logs[event.node.index()];
+                    for index in from + 1..=to {
+                        let Some((_, chain)) = log.at(index) else {
+                            violations.push(format!(
+                                "at {} {} committed index {index} it does not hold",
+                                event.time, event.node
+                            ));
+                            continue;
+                        };
+                        match committed.get(&index) {
+                            Some((first, by)) if *first != chain => violations.push(format!(
+                                "at {} {} applied a different entry at index {index} than {by} did",
+                                event.time, event.node
+                            )),
+                            Some(_) => {}
+                            None => {
+                                committed.insert(index, (chain, event.node));
+                            }
+                        }
+                    }
+                }
+                Change::Truncated { after, commit } if after < commit => violations.push(format!(
+                    "at {} {} removed entries after {after}, below its commit index {commit}",
+                    event.time, event.node
+                )),
+                _ => {}
+            }
+        }
+        violations
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventKind, Observation};
+
+    fn appended(index: u64, chain: u64) -> EventKind {
+        EventKind::Observed(Observation::Appended { index, term: 1, chain })
+    }
+    fn committed(index: u64) -> EventKind {
+        EventKind::Observed(Observation::Committed { index })
+    }
+
+    #[test]
+    fn agreeing_commits_pass() {
+        let h = History::from_millis([
+            (1, 0, appended(1, 5)),
+            (1, 1, appended(1, 5)),
+            (2, 0, committed(1)),
+            (3, 1, committed(1)),
+        ]);
+        assert!(StateMachineSafety { nodes: 2 }.check(&h).is_empty());
+    }
+
+    #[test]
+    fn different_entries_at_one_index_and_truncating_a_commit_fail() {
+        let h = History::from_millis([
+            (1, 0, appended(1, 5)),
+            (1, 1, appended(1, 6)),
+            (2, 0, committed(1)),
+            (3, 1, committed(1)),
+        ]);
+        assert_eq!(StateMachineSafety { nodes: 2 }.check(&h).len(), 1);
+        let truncate = History::from_millis([
+            (1, 0, appended(1, 5)),
+            (2, 0, committed(1)),
+            (3, 0, EventKind::Observed(Observation::Truncated { after: 0 })),
+        ]);
+        assert!(StateMachineSafety { nodes: 1 }.check(&truncate)[0].contains("below its commit index"));
+    }
+}

@@ -1,0 +1,182 @@
+//! The replication-family driver: closed-loop clients of the replicated key-value store.
+//!
+//! Each client has one command outstanding. It sends it to the node it believes leads; on
+//! `NotLeader` it follows the hint (after a client round trip of 1 ms) or tries the next node; on
+//! silence for `client_timeout` it sends the same command (same client id and sequence number)
+//! to the next node. The store's deduplication makes retries take effect once. Each client's
+//! commands, with invocation and completion times, form the history the linearizability checker
+//! reads; a command still unanswered at the end has an unknown outcome.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::kv::{Command, KvOp};
+use crate::{ClientOp, ClientOperation, ClientReply, Driver, DriverContext, Event, NodeId, ReplyOutcome, Workload};
+
+/// A client's round trip when it is redirected to a known leader.
+const REDIRECT_DELAY: Duration = Duration::from_millis(1);
+/// How long a client waits before trying the next node when nobody knows a leader.
+const NO_LEADER_DELAY: Duration = Duration::from_millis(10);
+
+const WAKE_TIMEOUT: u64 = 0;
+const WAKE_RESEND: u64 = 1;
+
+#[derive(Debug)]
+struct Client {
+    /// The node it sends to.
+    target: NodeId,
+    /// Its outstanding command: index into the history, and the attempt number.
+    outstanding: Option<(usize, u32)>,
+    next_seq: u64,
+}
+
+/// Closed-loop clients issuing a mix of puts, gets, appends and compare-and-sets.
+pub struct ReplicationDriver {
+    nodes: usize,
+    workload: Workload,
+    target: Option<u64>,
+    clients: Vec<Client>,
+    history: Vec<ClientOperation>,
+    issued: u64,
+    completed: u64,
+}
+
+/// A wake-up names the command (its index in the history), the attempt and what to do, so a
+/// stale wake-up of an earlier command or attempt is recognised.
+fn token(command: usize, attempt: u32, what: u64) -> u64 {
+    (command as u64) << 24 | (attempt as u64 & 0x7F_FFFF) << 1 | what
+}
+
+impl ReplicationDriver {
+    /// `clients` clients for a cluster of `nodes`, completing `target` commands.
+    pub fn new(nodes: usize, workload: Workload, target: Option<u64>) -> Self {
+        let clients = (0..workload.clients)
+            .map(|c| Client { target: NodeId(c % nodes as u32), outstanding: None, next_seq: 1 })
+            .collect();
+        ReplicationDriver { nodes, workload, target, clients, history: Vec::new(), issued: 0, completed: 0 }
+    }
+
+    fn generate(&self, dx: &mut DriverContext, client: usize, seq: u64) -> KvOp {
+        let key = dx.rng().random_range(0..self.workload.keys);
+        let value = format!("{client}.{seq}");
+        match dx.rng().random_range(0..10) {
+            0..=3 => KvOp::Put { key, value },
+            4..=6 => KvOp::Get { key },
+            7..=8 => KvOp::Append { key, value },
+            _ => {
+                // Expect the value some earlier put or append of this key wrote, or nothing.
+                let earlier: Vec<&ClientOperation> =
+                    self.history.iter().filter(|o| matches!(&o.op, KvOp::Put { key: k, .. } if *k == key)).collect();
+                let expected = if earlier.is_empty() || dx.rng().random_bool(0.2) {
+                    None
+                } else {
+                    let pick = earlier[dx.rng().random_range(0..earlier.len())];
+                    match &pick.op {
+                        KvOp::Put { value, .. } => Some(value.clone()),
+                        _ => None,
+                    }
+                };
+                KvOp::Cas { key, expected, new: value }
+            }
+        }
+    }
+
+    /// Starts the client's next command, if the budget allows.
+    fn next_command(&mut self, dx: &mut DriverContext, client: usize) {
+        if self.target.is_some_and(|t| self.issued >= t) {
+            return;
+        }
+        self.issued += 1;
+        let seq = self.clients[client].next_seq;
+        self.clients[client].next_seq += 1;
+        let op = self.generate(dx, client, seq);
+        self.history.push(ClientOperation {
+            client: client as u32,
+            seq,
+            op,
+            invoked: dx.now(),
+            completed: None,
+            retries: 0,
+            redirects: 0,
+        });
+        self.clients[client].outstanding = Some((self.history.len() - 1, 0));
+        self.send(dx, client);
+    }
+
+    fn send(&mut self, dx: &mut DriverContext, client: usize) {
+        let Some((index, attempt)) = self.clients[client].outstanding else { return };
+        let operation = &self.history[index];
+        let command = Command { client: operation.client, seq: operation.seq, op: operation.op.clone() };
+        dx.submit(self.clients[client].target, ClientOp::Submit(command));
+        dx.wake_after(self.workload.client_timeout, token(index, attempt, WAKE_TIMEOUT));
+    }
+
+    fn next_node(&self, node: NodeId) -> NodeId {
+        NodeId((node.0 + 1) % self.nodes as u32)
+    }
+}
+
+impl Driver for ReplicationDriver {
+    fn start(&mut self, dx: &mut DriverContext) {
+        for client in 0..self.clients.len() {
+            self.next_command(dx, client);
+        }
+    }
+
+    fn on_event(&mut self, _dx: &mut DriverContext, _event: &Event) {}
+
+    fn on_reply(&mut self, dx: &mut DriverContext, node: NodeId, reply: &ClientReply) {
+        let client = reply.client as usize;
+        let Some(state) = self.clients.get(client) else { return };
+        let Some((index, attempt)) = state.outstanding else { return };
+        if self.history[index].seq != reply.seq {
+            return; // an answer to an earlier attempt of a finished command
+        }
+        match &reply.outcome {
+            ReplyOutcome::Ok(result) => {
+                self.history[index].completed = Some((dx.now(), result.clone()));
+                self.clients[client].outstanding = None;
+                self.clients[client].target = node;
+                self.completed += 1;
+                self.next_command(dx, client);
+            }
+            ReplyOutcome::NotLeader { hint } => {
+                self.history[index].redirects += 1;
+                let (next, delay) = match hint.filter(|h| *h != node) {
+                    Some(leader) => (leader, REDIRECT_DELAY),
+                    None => (self.next_node(node), NO_LEADER_DELAY),
+                };
+                self.clients[client].target = next;
+                self.clients[client].outstanding = Some((index, attempt + 1));
+                dx.wake_after(delay, token(index, attempt + 1, WAKE_RESEND));
+            }
+        }
+    }
+
+    fn on_wake(&mut self, dx: &mut DriverContext, token: u64) {
+        let command = (token >> 24) as usize;
+        let attempt = ((token >> 1) & 0x7F_FFFF) as u32;
+        let Some(operation) = self.history.get(command) else { return };
+        let client = operation.client as usize;
+        let Some((index, current)) = self.clients[client].outstanding else { return };
+        if index != command || current != attempt {
+            return; // superseded by a reply or a later attempt
+        }
+        if token & 1 == WAKE_TIMEOUT {
+            self.history[index].retries += 1;
+            let next = self.next_node(self.clients[client].target);
+            self.clients[client].target = next;
+            self.clients[client].outstanding = Some((index, attempt + 1));
+        }
+        self.send(dx, client);
+    }
+
+    fn finished(&self) -> bool {
+        self.target.is_some_and(|t| self.completed >= t)
+    }
+
+    fn client_history(&self) -> Vec<ClientOperation> {
+        self.history.clone()
+    }
+}

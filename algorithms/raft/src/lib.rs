@@ -421,6 +421,8 @@ impl Raft {
         }
     }
 
+    // The arguments are the RPC's fields, as in Figure 2.
+    #[allow(clippy::too_many_arguments)]
     fn on_append_reply(
         &mut self,
         cx: &mut Context<Self>,

@@ -260,8 +260,8 @@ impl RunSpec {
                 ));
             }
         }
-        if self.workload.clients == 0 {
-            return Err(SpecError::field("clients", "must be at least 1 (got 0)"));
+        if self.workload.clients == 0 && self.op_target().is_some() {
+            return Err(SpecError::field("clients", "0 clients cannot complete ops (give --duration for a quiet run)"));
         }
         if self.workload.keys == 0 {
             return Err(SpecError::field("keys", "must be at least 1 (got 0)"));

@@ -629,3 +629,6 @@ impl Algorithm for Raft {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+//! Unit tests that feed one input and assert what the node emits, named after the paper's
+//! sections.
+
+use harness::{Context, Node, NodeId, Observation};
+
+use crate::config::{Mutant, RaftConfig};
+use crate::log::{DurableLog, Entry, Log, Payload};
+use crate::messages::RaftMsg;
+use crate::{Raft, RaftStable, RaftTimer, Role};
+
+/// Node `id` of `nodes`, restarted with a log of entries of `terms` and `current_term`.
+fn restarted(id: u32, nodes: usize, terms: &[u64], current_term: u64, config: RaftConfig) -> (Raft, Context<Raft>) {
+    let durable = DurableLog::default();
+    let mut log = Log::open(durable.clone());
+    for term in terms {
+        log.append(Entry { term: *term, payload: Payload::Noop });
+    }
+    let stable = RaftStable { current_term, voted_for: None, log: durable };
+    let mut node = Raft::new(NodeId(id), nodes, &config, Some(stable));
+    let mut cx = Context::for_test(NodeId(id), nodes);
+    node.on_start(&mut cx);
+    (node, cx)
+}
+
+fn committed(cx: &mut Context<Raft>) -> Vec<u64> {
+    cx.take_effects()
+        .observations
+        .into_iter()
+        .filter_map(|o| match o {
+            Observation::Committed { index } => Some(index),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Makes `node` leader of its next term with the votes of `voters`.
+fn elect(node: &mut Raft, cx: &mut Context<Raft>, voters: &[u32]) {
+    node.on_timer(cx, RaftTimer::Election);
+    let term = node.current_term;
+    for voter in voters {
+        node.on_message(cx, NodeId(*voter), RaftMsg::Vote { term, granted: true, pre_vote: false });
+    }
+    assert_eq!(node.role, Role::Leader);
+}
+
+fn ack(node: &mut Raft, cx: &mut Context<Raft>, from: u32, match_index: u64) {
+    let term = node.current_term;
+    let reply = RaftMsg::AppendReply { term, success: true, match_index, conflict: None, heartbeat: false };
+    node.on_message(cx, NodeId(from), reply);
+}
+
+// Figure 8 / §5.4.2: an entry of an earlier term held by a majority is not committed by counting
+// replicas; it commits once an entry of the current term does.
+#[test]
+fn figure_8_previous_term_entries_commit_only_indirectly() {
+    let (mut leader, mut cx) = restarted(0, 3, &[1, 2], 3, RaftConfig::default());
+    elect(&mut leader, &mut cx, &[1]);
+    assert_eq!(leader.log.last_index(), 3, "the term-4 no-op");
+    cx.take_effects();
+    ack(&mut leader, &mut cx, 1, 2);
+    assert!(committed(&mut cx).is_empty(), "index 2 (term 2) sits on a majority but must not commit");
+    ack(&mut leader, &mut cx, 1, 3);
+    assert_eq!(committed(&mut cx), vec![3], "the current-term entry commits, and 2 with it");
+}
+
+#[test]
+fn figure_8_the_mutant_commits_by_counting() {
+    let config = RaftConfig { mutant: Some(Mutant::CommitPreviousTerm), ..RaftConfig::default() };
+    let (mut leader, mut cx) = restarted(0, 3, &[1, 2], 3, config);
+    elect(&mut leader, &mut cx, &[1]);
+    cx.take_effects();
+    ack(&mut leader, &mut cx, 1, 2);
+    assert_eq!(committed(&mut cx), vec![2]);
+}
+
+// §5.4.1: the election restriction: no vote for a candidate whose log is behind.
+#[test]
+fn no_vote_for_a_candidate_with_a_stale_log() {
+    let (mut voter, mut cx) = restarted(1, 3, &[1, 2], 2, RaftConfig::default());
+    cx.take_effects();
+    let ask = |last_log_term, last_log_index| RaftMsg::RequestVote {
+        term: 3,
+        last_log_index,
+        last_log_term,
+        pre_vote: false,
+    };
+    voter.on_message(&mut cx, NodeId(0), ask(1, 5));
+    let sends = cx.take_effects().sends;
+    assert_eq!(sends, vec![(NodeId(0), RaftMsg::Vote { term: 3, granted: false, pre_vote: false })]);
+    voter.on_message(&mut cx, NodeId(2), ask(2, 2));
+    let sends = cx.take_effects().sends;
+    assert_eq!(sends, vec![(NodeId(2), RaftMsg::Vote { term: 3, granted: true, pre_vote: false })]);
+}
+
+// §5.2: one vote per term, first come first served; the mutant votes twice.
+#[test]
+fn one_vote_per_term_and_the_mutant_votes_twice() {
+    for (mutant, second_granted) in [(None, false), (Some(Mutant::VoteTwice), true)] {
+        let (mut voter, mut cx) = restarted(2, 3, &[], 0, RaftConfig { mutant, ..RaftConfig::default() });
+        let ask = RaftMsg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0, pre_vote: false };
+        voter.on_message(&mut cx, NodeId(0), ask.clone());
+        cx.take_effects();
+        voter.on_message(&mut cx, NodeId(1), ask);
+        let sends = cx.take_effects().sends;
+        assert_eq!(sends, vec![(NodeId(1), RaftMsg::Vote { term: 1, granted: second_granted, pre_vote: false })]);
+    }
+}
+
+// §5.3: a follower refuses entries whose predecessor it lacks, and says where to back up to.
+#[test]
+fn a_follower_refuses_a_gap_and_truncates_a_conflict() {
+    let (mut follower, mut cx) = restarted(1, 3, &[1, 1, 2], 2, RaftConfig::default());
+    let append = |prev_index, prev_term, terms: &[u64]| RaftMsg::AppendEntries {
+        term: 3,
+        prev_index,
+        prev_term,
+        entries: terms.iter().map(|t| Entry { term: *t, payload: Payload::Noop }).collect(),
+        leader_commit: 0,
+    };
+    follower.on_message(&mut cx, NodeId(0), append(5, 3, &[3]));
+    let refusal = cx.take_effects().sends.pop().unwrap().1;
+    assert!(matches!(refusal, RaftMsg::AppendReply { success: false, conflict: Some((None, 4)), .. }), "{refusal:?}");
+    follower.on_message(&mut cx, NodeId(0), append(2, 1, &[3, 3]));
+    let effects = cx.take_effects();
+    assert!(effects.observations.contains(&Observation::Truncated { after: 2 }));
+    assert_eq!((follower.log.last_index(), follower.log.term_at(3)), (4, Some(3)));
+}

@@ -139,6 +139,10 @@ pub struct RunArgs {
     /// Replication: a client resends a command unanswered for this long [300ms].
     #[arg(long, value_parser = harness::parse_duration)]
     pub client_timeout: Option<Duration>,
+    /// Replication: also write the client history to FILE in Jepsen's EDN format (for Knossos or
+    /// Elle as a second opinion).
+    #[arg(long)]
+    pub history: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -13,8 +13,8 @@ pub struct Entry {
     pub family: Family,
     pub summary: &'static str,
     pub variants: &'static [(&'static str, &'static str)],
-    /// Runs the algorithm as the spec says.
-    pub run: fn(&RunSpec) -> Result<RunRecord, RunError>,
+    /// Runs it and also returns the history.
+    pub run_with_history: fn(&RunSpec) -> Result<(RunRecord, harness::History), RunError>,
     /// Runs it and also returns each op's latency in nanoseconds.
     pub run_with_samples: fn(&RunSpec) -> DetailedRun,
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
@@ -27,8 +27,10 @@ fn entry<A: Algorithm>() -> Entry {
         family: A::FAMILY,
         summary: A::SUMMARY,
         variants: A::VARIANTS,
-        run: harness::run::<A>,
         run_with_samples: harness::run_with_samples::<A>,
+        run_with_history: |spec| {
+            harness::run_with_outcome::<A>(spec).map(|(record, outcome)| (record, outcome.history))
+        },
         formula: harness::formula::check::<A>,
     }
 }

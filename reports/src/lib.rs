@@ -11,6 +11,7 @@
 //! algorithms, message kinds and formulas all come from the records.
 
 mod comparison;
+pub mod edn;
 mod flatten;
 mod html;
 pub mod plots;

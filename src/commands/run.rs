@@ -64,10 +64,14 @@ pub fn spec_of(args: &RunArgs) -> Result<(String, RunSpec), Failure> {
 pub fn run(args: &RunArgs) -> Result<(RunRecord, String), Failure> {
     let (algorithm, spec) = spec_of(args)?;
     let entry = registry::find(&algorithm).map_err(Failure::Usage)?;
-    let record = (entry.run)(&spec).map_err(|err| match err {
+    let (record, history) = (entry.run_with_history)(&spec).map_err(|err| match err {
         harness::RunError::Spec(spec_error) => Failure::Usage(spec_error.to_string()),
         other => Failure::Run(other.to_string()),
     })?;
+    if let Some(path) = &args.history {
+        std::fs::write(path, reports::edn::history(&history.clients))
+            .map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))?;
+    }
     let text = match args.format {
         Format::Json => reports::to_json(&record) + "\n",
         Format::Csv => reports::to_csv(std::slice::from_ref(&record)),

@@ -27,7 +27,8 @@ pub struct RaftConfig {
     pub max_in_flight: u32,
     /// Entries per AppendEntries at most.
     pub max_batch: usize,
-    /// Emit per-entry observations for the log checkers (off in throughput benchmarks).
+    /// Emit the log observations (appended, truncated, committed) the log checkers read (off in
+    /// throughput benchmarks).
     pub observe_entries: bool,
     /// Teaching mutants.
     pub mutant: Option<Mutant>,

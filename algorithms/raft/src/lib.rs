@@ -42,7 +42,7 @@ pub mod config;
 pub mod log;
 pub mod messages;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use harness::kv::{Command, KvStore};
 use harness::{
@@ -110,6 +110,9 @@ pub struct Raft {
     progress: Vec<Progress>,
     /// Log index -> the client command whose answer waits for it.
     waiting: BTreeMap<u64, (u32, u64)>,
+    /// Leader: each client's latest uncommitted command in the log, (seq, index), so a retry
+    /// waits for the entry already there instead of appending a second one.
+    uncommitted: HashMap<u32, (u64, u64)>,
 }
 
 impl Raft {
@@ -155,6 +158,7 @@ impl Raft {
             cx.cancel_timer(RaftTimer::Heartbeat);
             // Clients whose commands wait here will time out and retry elsewhere.
             self.waiting.clear();
+            self.uncommitted.clear();
         }
         if self.role != Role::Follower {
             self.role = Role::Follower;
@@ -203,6 +207,12 @@ impl Raft {
         self.learn_leader(cx, self.id);
         let next = self.log.last_index() + 1;
         self.progress = vec![Progress { next_index: next, ..Progress::default() }; self.nodes];
+        self.uncommitted.clear();
+        for index in self.commit_index + 1..next {
+            if let Payload::Command(c) = &self.log.entry(index).payload {
+                self.uncommitted.insert(c.client, (c.seq, index));
+            }
+        }
         // §8: a no-op of the new term lets earlier entries commit and reads go through.
         let term = self.current_term;
         self.append(cx, Entry { term, payload: Payload::Noop });
@@ -286,7 +296,9 @@ impl Raft {
             return;
         }
         self.commit_index = index;
-        cx.observe(Observation::Committed { index });
+        if self.config.observe_entries {
+            cx.observe(Observation::Committed { index });
+        }
         while self.last_applied < self.commit_index {
             self.last_applied += 1;
             let Payload::Command(command) = &self.log.entry(self.last_applied).payload else { continue };
@@ -519,14 +531,15 @@ impl Raft {
             return cx.reply(reply);
         }
         let (client, seq) = (command.client, command.seq);
-        let already = (self.commit_index + 1..=self.log.last_index())
-            .find(|i| matches!(&self.log.entry(*i).payload, Payload::Command(c) if c.client == client && c.seq == seq));
+        let already =
+            self.uncommitted.get(&client).filter(|(s, i)| *s == seq && *i > self.commit_index).map(|(_, i)| *i);
         let index = match already {
             Some(index) => index,
             None => {
                 let term = self.current_term;
                 let index = self.append(cx, Entry { term, payload: Payload::Command(command) });
                 self.progress[self.id.index()].match_index = index;
+                self.uncommitted.insert(client, (seq, index));
                 index
             }
         };
@@ -562,6 +575,7 @@ impl Node for Raft {
             last_leader_contact: None,
             progress: Vec::new(),
             waiting: BTreeMap::new(),
+            uncommitted: HashMap::new(),
         }
     }
 

@@ -24,6 +24,28 @@ pub enum Command {
     Formulas(FormulasArgs),
     /// Run algorithms head to head over cluster sizes and seeds; write a report folder.
     Compare(CompareArgs),
+    /// Named studies.
+    #[command(subcommand)]
+    Experiment(Experiment),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Experiment {
+    /// Raft's election time after a leader crash for several timeout ranges (the paper's §9.3).
+    ElectionTimeouts(ExperimentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// Randomized election timeout ranges in milliseconds, LOW-HIGH, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "150-150,150-151,150-155,150-175,150-200,150-300")]
+    pub ranges: Vec<String>,
+    /// Trials per range (one seeded simulation each).
+    #[arg(long, default_value_t = 200)]
+    pub trials: u64,
+    /// Folder for the CDF plot.
+    #[arg(long, default_value = "workbench-report")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -215,3 +215,33 @@ fn formulas_agree_for_every_algorithm_and_exit_0() {
     assert_eq!(rows.len(), algorithms * 2);
     assert!(rows.iter().all(|r| r["ok"] == true && r["measured"] == r["expected"]));
 }
+
+#[test]
+fn the_election_timeout_experiment_prints_every_range_and_writes_its_plot() {
+    let out = std::env::temp_dir().join(format!("workbench-experiment-test-{}", std::process::id()));
+    let output = workbench(&[
+        "experiment",
+        "election-timeouts",
+        "--trials",
+        "20",
+        "--ranges",
+        "150-150,150-300",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let row = |range: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(range))
+            .unwrap_or_else(|| panic!("{range}: {text}"))
+            .to_string()
+    };
+    assert!(row("150-150").trim_end().ends_with("20"), "no randomness: every trial splits votes forever");
+    assert_eq!(row("150-300").split_whitespace().count(), 9, "range, trials, six statistics, failed");
+    assert!(row("150-300").trim_end().ends_with(" 0"), "randomized timeouts always elect: {}", row("150-300"));
+    assert!(out.join("election_timeouts.svg").is_file() && out.join("election_timeouts.png").is_file());
+    let bad = workbench(&["experiment", "election-timeouts", "--ranges", "300-150"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&out);
+}

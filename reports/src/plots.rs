@@ -232,3 +232,45 @@ pub fn cdf_points(samples: &[f64]) -> Vec<(f64, f64)> {
     let n = sorted.len() as f64;
     sorted.iter().enumerate().map(|(i, v)| (*v, (i + 1) as f64 / n)).collect()
 }
+
+fn draw_cdf_log<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &Labels,
+    series: &[Series],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).filter(|x| *x > 0.0);
+    let (low, high) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let (low, high) = if low > high { (1.0, 10.0) } else { (low * 0.8, high * 1.25) };
+    let mut chart = ChartBuilder::on(root)
+        .caption(labels.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d((low..high).log_scale(), 0.0..1.0)
+        .map_err(err)?;
+    chart.configure_mesh().x_desc(labels.x).y_desc(labels.y).draw().map_err(err)?;
+    for s in series {
+        let style = color(s.color).stroke_width(2);
+        let legend_color = color(s.color);
+        chart
+            .draw_series(LineSeries::new(s.points.iter().copied().filter(|p| p.0 > 0.0), style))
+            .map_err(err)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], legend_color.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+/// CDFs on a logarithmic x axis (values must be positive).
+pub fn cdf_chart_log(base: &Path, labels: &Labels, series: &[Series]) -> Result<Vec<PathBuf>, String> {
+    both(base, |root| draw_cdf_log(root, labels, series), |root| draw_cdf_log(root, labels, series))
+}

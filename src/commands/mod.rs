@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod compare;
+pub mod experiment;
 pub mod formulas;
 pub mod list;
 pub mod run;

@@ -125,3 +125,64 @@ fn a_follower_refuses_a_gap_and_truncates_a_conflict() {
     assert!(effects.observations.contains(&Observation::Truncated { after: 2 }));
     assert_eq!((follower.log.last_index(), follower.log.term_at(3)), (4, Some(3)));
 }
+
+/// Delivers messages between `nodes` until none are left (a lossless, instant network).
+fn settle(nodes: &mut [(Raft, Context<Raft>)], mut in_flight: Vec<(NodeId, NodeId, RaftMsg)>) {
+    let mut steps = 0;
+    while let Some((from, to, msg)) = in_flight.pop() {
+        steps += 1;
+        assert!(steps < 100_000, "no convergence");
+        let (node, cx) = &mut nodes[to.index()];
+        node.on_message(cx, from, msg);
+        in_flight.extend(cx.take_effects().sends.into_iter().map(|(dest, m)| (to, dest, m)));
+    }
+}
+
+// Figure 7: whatever shape a follower's log has (missing entries, extra uncommitted entries,
+// both), the leader's consistency check and backoff bring it to the leader's log. Leader of term
+// 8 with the figure's log; followers (a)-(f) as drawn; both backoff rules.
+#[test]
+fn figure_7_every_follower_log_converges_to_the_leaders() {
+    let leader_log = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
+    let followers: [&[u64]; 6] = [
+        &[1, 1, 1, 4, 4, 5, 5, 6, 6],
+        &[1, 1, 1, 4],
+        &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],
+        &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],
+        &[1, 1, 1, 4, 4, 4, 4],
+        &[1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
+    ];
+    for backoff in [crate::config::Backoff::Decrement, crate::config::Backoff::ConflictTerm] {
+        for (shape, follower_log) in followers.iter().enumerate() {
+            let config = RaftConfig { backoff, ..RaftConfig::default() };
+            let mut nodes =
+                vec![restarted(0, 2, &leader_log, 7, config.clone()), restarted(1, 2, follower_log, 7, config.clone())];
+            // The leader wins term 8 (the follower votes: the leader's log is at least as new).
+            let (leader, cx) = &mut nodes[0];
+            leader.on_timer(cx, RaftTimer::Election);
+            leader.on_message(cx, NodeId(1), RaftMsg::Vote { term: 8, granted: true, pre_vote: false });
+            assert_eq!(leader.role, Role::Leader);
+            let first: Vec<_> = cx.take_effects().sends.into_iter().map(|(to, m)| (NodeId(0), to, m)).collect();
+            settle(&mut nodes, first);
+            // One heartbeat round carries the final commit index.
+            let (leader, cx) = &mut nodes[0];
+            leader.on_timer(cx, RaftTimer::Heartbeat);
+            let round: Vec<_> = cx.take_effects().sends.into_iter().map(|(to, m)| (NodeId(0), to, m)).collect();
+            settle(&mut nodes, round);
+            let (leader, follower) = (&nodes[0].0, &nodes[1].0);
+            assert_eq!(
+                follower.log.last_index(),
+                leader.log.last_index(),
+                "({}) {backoff:?}",
+                (b'a' + shape as u8) as char
+            );
+            assert_eq!(
+                follower.log.chain_at(follower.log.last_index()),
+                leader.log.chain_at(leader.log.last_index()),
+                "({}) {backoff:?}: same log",
+                (b'a' + shape as u8) as char
+            );
+            assert_eq!(follower.commit_index, leader.commit_index);
+        }
+    }
+}

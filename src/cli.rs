@@ -27,6 +27,36 @@ pub enum Command {
     /// Named studies.
     #[command(subcommand)]
     Experiment(Experiment),
+    /// Random fault campaigns: safety in every run, progress after the faults heal.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// An algorithm, or `all`.
+    pub target: String,
+    /// Seeds to run.
+    #[arg(long, default_value_t = 100)]
+    pub seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 1)]
+    pub first_seed: u64,
+    /// Cluster size.
+    #[arg(long, default_value_t = 5)]
+    pub nodes: usize,
+    /// Ops per run (default: replication 200, mutex 100, election 6).
+    #[arg(long)]
+    pub ops: Option<u64>,
+    /// Fault classes: chaos (all), crash, partition, network (partitions, cuts, slow nodes).
+    /// Each algorithm gets only the classes it is built to survive.
+    #[arg(long, default_value = "chaos")]
+    pub faults: String,
+    /// An algorithm variant (a teaching mutant, say).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Folder for the failing (and shrunk) scenario files.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args).map(|(record, text)| (text, record.violations.is_empty())),
         Command::Formulas(args) => commands::formulas::formulas(&args),
         Command::Compare(args) => commands::compare::compare(&args).map(|text| (text, true)),
+        Command::Check(args) => commands::check::check(&args),
         Command::Experiment(cli::Experiment::ElectionTimeouts(args)) => {
             commands::experiment::election_timeouts(&args).map(|text| (text, true))
         }

@@ -17,6 +17,8 @@ pub struct Entry {
     pub run_with_history: fn(&RunSpec) -> Result<(RunRecord, harness::History), RunError>,
     /// Runs it and also returns each op's latency in nanoseconds.
     pub run_with_samples: fn(&RunSpec) -> DetailedRun,
+    /// The fault classes it is designed to survive.
+    pub tolerates: &'static [harness::FaultClass],
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
     pub formula: fn(usize) -> Option<Result<FormulaRow, RunError>>,
 }
@@ -32,6 +34,7 @@ fn entry<A: Algorithm>() -> Entry {
             harness::run_with_outcome::<A>(spec).map(|(record, outcome)| (record, outcome.history))
         },
         formula: harness::formula::check::<A>,
+        tolerates: A::TOLERATES,
     }
 }
 

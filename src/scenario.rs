@@ -49,6 +49,7 @@ pub struct ScenarioFile {
     ops: Option<u64>,
     duration: Option<String>,
     variant: Option<String>,
+    max_events: Option<u64>,
     network: Option<NetworkSection>,
     workload: Option<WorkloadSection>,
     #[serde(default)]
@@ -149,6 +150,9 @@ impl ScenarioFile {
         }
         if self.variant.is_some() {
             spec.variant = self.variant.clone();
+        }
+        if self.max_events.is_some() {
+            spec.max_events = self.max_events;
         }
         if let Some(network) = &self.network {
             if let Some(latency) = &network.latency {
@@ -295,5 +299,121 @@ slow = { node = 3, extra = "5ms" }
         assert!(err.starts_with("workload.hold:"), "{err}");
         let no_kind = parse("[[fault]]\nat = \"1ms\"\n").unwrap();
         assert!(no_kind.apply(&mut RunSpec::default()).unwrap_err().contains("fault[0]: needs one of"));
+    }
+}
+
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The scenario file that replays `spec` for `algorithm` exactly (every setting written out).
+pub fn to_toml(algorithm: &str, spec: &RunSpec, comment: &str) -> String {
+    use harness::format_duration as d;
+    let mut out = String::new();
+    for line in comment.lines() {
+        out.push_str(&format!("# {line}\n"));
+    }
+    out.push_str(&format!(
+        "algorithm = {}\nnodes = {}\nruntime = \"{}\"\nseed = {}\n",
+        quoted(algorithm),
+        spec.nodes,
+        spec.runtime,
+        spec.seed
+    ));
+    if let Some(ops) = spec.ops {
+        out.push_str(&format!("ops = {ops}\n"));
+    }
+    if let Some(duration) = spec.duration {
+        out.push_str(&format!("duration = \"{}\"\n", d(duration)));
+    }
+    if let Some(variant) = &spec.variant {
+        out.push_str(&format!("variant = {}\n", quoted(variant)));
+    }
+    if let Some(max_events) = spec.max_events {
+        out.push_str(&format!("max_events = {max_events}\n"));
+    }
+    let n = &spec.network;
+    out.push_str(&format!(
+        "\n[network]\nlatency = \"{}\"\ndrop = {:?}\nduplicate = {:?}\nreorder = {}\n",
+        n.latency, n.drop, n.duplicate, n.reorder
+    ));
+    let w = &spec.workload;
+    let load = match w.load {
+        harness::MutexLoad::Light => "light",
+        harness::MutexLoad::Heavy => "heavy",
+    };
+    let initiator = match w.initiator {
+        harness::Initiator::Detection => "detection".to_string(),
+        harness::Initiator::Lowest => "lowest".to_string(),
+        harness::Initiator::Highest => "highest".to_string(),
+        harness::Initiator::Random => "random".to_string(),
+        harness::Initiator::All => "all".to_string(),
+        harness::Initiator::Node(id) => id.to_string(),
+    };
+    out.push_str(&format!(
+        "\n[workload]\nload = \"{load}\"\nhold = \"{}\"\nthink = \"{}\"\ninitiator = \"{initiator}\"\npause = \"{}\"\nclients = {}\nkeys = {}\nclient_timeout = \"{}\"\n",
+        d(w.hold),
+        d(w.think),
+        d(w.pause),
+        w.clients,
+        w.keys,
+        d(w.client_timeout)
+    ));
+    for fault in &spec.faults.faults {
+        out.push_str(&format!("\n[[fault]]\nat = \"{}\"\n", d(fault.at)));
+        if let Some(until) = fault.until {
+            out.push_str(&format!("until = \"{}\"\n", d(until)));
+        }
+        let ids = |g: &[harness::NodeId]| g.iter().map(|n| n.0.to_string()).collect::<Vec<_>>().join(", ");
+        out.push_str(&match &fault.fault {
+            Fault::Crash { node } => format!("crash = {}\n", node.0),
+            Fault::Restart { node } => format!("restart = {}\n", node.0),
+            Fault::Partition { groups } => {
+                format!(
+                    "partition = [{}]\n",
+                    groups.iter().map(|g| format!("[{}]", ids(g))).collect::<Vec<_>>().join(", ")
+                )
+            }
+            Fault::Cut { from, to } => format!("cut = {{ from = {}, to = {} }}\n", from.0, to.0),
+            Fault::Slow { node, extra } => format!("slow = {{ node = {}, extra = \"{}\" }}\n", node.0, d(*extra)),
+            Fault::Heal => "heal = true\n".to_string(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+
+    #[test]
+    fn a_written_scenario_reads_back_as_the_same_spec() {
+        let mut spec = RunSpec {
+            nodes: 5,
+            seed: 77,
+            ops: Some(40),
+            duration: Some(std::time::Duration::from_secs(7)),
+            ..RunSpec::default()
+        };
+        spec.variant = Some("batch".into());
+        spec.max_events = Some(1_000_000);
+        spec.network.latency = "exp:2ms,floor=1ms".parse().unwrap();
+        spec.network.drop = 0.05;
+        spec.workload.initiator = harness::Initiator::Node(3);
+        for text in [
+            "crash:2@100ms..300ms",
+            "partition:0,1|2,3,4@1s..2s",
+            "cut:0->1@1s..1500ms",
+            "slow:3+5ms@0ms..1s",
+            "heal@2s",
+        ] {
+            spec.faults.faults.push(text.parse().unwrap());
+        }
+        let text = to_toml("raft", &spec, "a comment");
+        let file = parse(&text).unwrap();
+        let mut back = RunSpec::default();
+        file.apply(&mut back).unwrap();
+        assert_eq!(file.algorithm.as_deref(), Some("raft"));
+        assert_eq!(back, spec, "{text}");
     }
 }

@@ -19,6 +19,29 @@ use std::time::Duration;
 use crate::duration::{format_duration, parse_duration};
 use crate::{NodeId, SpecError};
 
+/// Classes of fault a campaign can draw from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum FaultClass {
+    /// Crash, then restart from stable storage.
+    Crash,
+    /// Two-way partitions and one-way cuts (messages across them are lost), healed later.
+    Partition,
+    /// Slow nodes: messages to and from them take longer (links stay FIFO).
+    Timing,
+}
+
+impl std::str::FromStr for FaultClass {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "crash" => Ok(FaultClass::Crash),
+            "partition" => Ok(FaultClass::Partition),
+            "timing" => Ok(FaultClass::Timing),
+            other => Err(format!("`{other}` is not a fault class (use crash, partition or timing)")),
+        }
+    }
+}
+
 /// One kind of fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {

@@ -62,6 +62,7 @@
 //! assert!(crowd.violations.iter().any(|v| v.starts_with("mutual-exclusion")));
 //! ```
 
+pub mod campaign;
 pub mod checkers;
 mod client;
 mod context;
@@ -98,7 +99,7 @@ pub use counts::MessageCounts;
 pub use driver::{Driver, DriverCommand, DriverContext};
 pub use duration::{format_duration, parse_duration};
 pub use error::{RunError, SpecError};
-pub use fault::{Fault, FaultAction, FaultPlan, LinkBlock, LinkState, TimedFault};
+pub use fault::{Fault, FaultAction, FaultClass, FaultPlan, LinkBlock, LinkState, TimedFault};
 pub use history::{ClientOperation, Event, EventKind, History};
 pub use id::NodeId;
 pub use latency::{Latency, LatencyShape};

@@ -60,6 +60,10 @@ pub trait Algorithm: Node {
         None
     }
 
+    /// The fault classes this algorithm is designed to survive, for fault campaigns
+    /// (`workbench check`): a campaign draws only these, so every failure it finds is a bug.
+    const TOLERATES: &'static [crate::FaultClass] = &[crate::FaultClass::Timing];
+
     /// Message kinds that are failure-detection traffic (heartbeats, pings), reported apart from
     /// the algorithm's own messages.
     const DETECTION_KINDS: &'static [&'static str] = &[];

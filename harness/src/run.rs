@@ -82,7 +82,9 @@ pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunO
         monitor,
     };
     let outcome = match spec.runtime {
-        RuntimeKind::Sim => sim::Simulation::new(setup).run(),
+        RuntimeKind::Sim => {
+            sim::Simulation::new(setup).with_max_events(spec.max_events.unwrap_or(sim::MAX_EVENTS)).run()
+        }
         RuntimeKind::Threads => threads::run(setup)?,
     };
     let record = record_of::<A>(spec, &outcome, &checkers);
@@ -97,7 +99,9 @@ fn progress_violation(spec: &RunSpec, outcome: &RunOutcome, done: u64) -> Option
     let why = match outcome.stop {
         StopReason::TimeLimit => format!("the time limit ({:?}) was reached", spec.time_limit()),
         StopReason::Quiescent => "nothing was left to happen (stuck)".to_string(),
-        StopReason::EventLimit => format!("the event limit ({}) was reached", sim::MAX_EVENTS),
+        StopReason::EventLimit => {
+            format!("the event limit ({}) was reached", spec.max_events.unwrap_or(sim::MAX_EVENTS))
+        }
         StopReason::Finished => "the run stopped".to_string(),
     };
     Some(format!("progress: {done} of {target} ops completed: {why} at {}", outcome.elapsed))

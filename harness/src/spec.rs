@@ -183,6 +183,9 @@ pub struct RunSpec {
     pub network: NetworkConfig,
     pub faults: FaultPlan,
     pub workload: Workload,
+    /// Simulator only: stop after this many events (a message storm is a finding, not a hang).
+    /// `None`: the simulator's own limit, [`crate::sim::MAX_EVENTS`].
+    pub max_events: Option<u64>,
 }
 
 impl Default for RunSpec {
@@ -197,6 +200,7 @@ impl Default for RunSpec {
             network: NetworkConfig::default(),
             faults: FaultPlan::default(),
             workload: Workload::default(),
+            max_events: None,
         }
     }
 }

@@ -279,6 +279,9 @@ impl Algorithm for Bully {
         &[("bug-lower-id-wins", "teaching mutant: never defers to higher ids, so a lower id can win")];
     const DETECTION_KINDS: &'static [&'static str] = &["heartbeat"];
 
+    /// Crash-stop with restarts, the model these algorithms are written for (no partitions).
+    const TOLERATES: &'static [harness::FaultClass] = &[harness::FaultClass::Crash, harness::FaultClass::Timing];
+
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
         vec![Box::new(harness::checkers::Termination { nodes: spec.nodes, bound: TERMINATION_BOUND })]
     }

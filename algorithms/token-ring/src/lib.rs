@@ -286,6 +286,10 @@ impl Algorithm for TokenRing {
         })
     }
 
+    /// Crashes (a dead successor is skipped, a lost token regenerated). Not slowness: a successor
+    /// slower than the ACK timeout is presumed dead, which can make a second token.
+    const TOLERATES: &'static [harness::FaultClass] = &[harness::FaultClass::Crash];
+
     fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
         let variant = known_variant::<Self>(spec)?;
         Ok(RingConfig { skip_generation_check: variant == Some("bug-no-generation-check"), ..RingConfig::default() })

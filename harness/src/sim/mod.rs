@@ -8,6 +8,7 @@ mod queue;
 
 pub use queue::EventQueue;
 
+use std::collections::BTreeMap;
 use std::mem;
 
 use crate::context::seeded_rng;
@@ -61,8 +62,9 @@ struct Slot<N: Node> {
     cx: Context<N>,
     /// Bumped at every crash and restart: messages addressed to an earlier incarnation are lost.
     incarnation: u32,
-    /// Pending timers and the generation that may fire them.
-    timers: Vec<(N::Timer, u64)>,
+    /// Pending timers and the generation that may fire them (a map: some algorithms keep a
+    /// timer per message in flight, thousands in a storm).
+    timers: BTreeMap<N::Timer, u64>,
 }
 
 /// A simulation of one algorithm on one network.
@@ -82,6 +84,7 @@ pub struct Simulation<N: Node> {
     duplicated: u64,
     delivered: u64,
     time_limit: Time,
+    max_events: u64,
 }
 
 impl<N: Node> Simulation<N> {
@@ -94,7 +97,7 @@ impl<N: Node> Simulation<N> {
                 node: Some(N::new(id, nodes, &config, None)),
                 cx: Context::new(id, nodes, seeded_rng(seed, 1 + id.0 as u64)),
                 incarnation: 0,
-                timers: Vec::new(),
+                timers: BTreeMap::new(),
             })
             .collect();
         let mut queue = EventQueue::default();
@@ -120,7 +123,14 @@ impl<N: Node> Simulation<N> {
             duplicated: 0,
             delivered: 0,
             time_limit: Time::ZERO + time_limit,
+            max_events: MAX_EVENTS,
         }
+    }
+
+    /// Stops the run after `max_events` events instead of [`MAX_EVENTS`].
+    pub fn with_max_events(mut self, max_events: u64) -> Self {
+        self.max_events = max_events;
+        self
     }
 
     /// Runs until the driver is finished, the time limit, or nothing is left to happen.
@@ -145,7 +155,7 @@ impl<N: Node> Simulation<N> {
                 break StopReason::TimeLimit;
             }
             events += 1;
-            if events > MAX_EVENTS {
+            if events > self.max_events {
                 break StopReason::EventLimit;
             }
             self.now = time;
@@ -182,8 +192,8 @@ impl<N: Node> Simulation<N> {
             }
             SimEvent::Timer { node, timer, generation } => {
                 let timers = &mut self.slots[node.index()].timers;
-                if let Some(pos) = timers.iter().position(|(t, g)| *t == timer && *g == generation) {
-                    timers.swap_remove(pos);
+                if timers.get(&timer) == Some(&generation) {
+                    timers.remove(&timer);
                     self.step(node.index(), |n, cx| n.on_timer(cx, timer));
                 }
             }
@@ -244,13 +254,12 @@ impl<N: Node> Simulation<N> {
                     TimerCommand::Set(timer, after) => {
                         let generation = self.next_generation;
                         self.next_generation += 1;
-                        match slot.timers.iter_mut().find(|(t, _)| *t == timer) {
-                            Some(entry) => entry.1 = generation,
-                            None => slot.timers.push((timer, generation)),
-                        }
+                        slot.timers.insert(timer, generation);
                         self.queue.push(self.now + after, SimEvent::Timer { node: id, timer, generation });
                     }
-                    TimerCommand::Cancel(timer) => slot.timers.retain(|(t, _)| *t != timer),
+                    TimerCommand::Cancel(timer) => {
+                        slot.timers.remove(&timer);
+                    }
                 }
             }
             slot.cx.timers = commands;

@@ -5,7 +5,7 @@
 //! and the thread sleeps in `recv_deadline` until the earlier of the two.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -95,7 +95,7 @@ pub(crate) struct NodeThread<'a, N: Node> {
     transmitter: Transmitter,
     links: LinkView<'a>,
     timers: BinaryHeap<Reverse<(Instant, u64, N::Timer)>>,
-    armed: Vec<(N::Timer, u64)>,
+    armed: BTreeMap<N::Timer, u64>,
     next_generation: u64,
     early: BinaryHeap<Early<N::Msg>>,
     next_seq: u64,
@@ -114,7 +114,7 @@ impl<'a, N: Node> NodeThread<'a, N> {
             transmitter,
             links,
             timers: BinaryHeap::new(),
-            armed: Vec::new(),
+            armed: BTreeMap::new(),
             next_generation: 0,
             early: BinaryHeap::new(),
             next_seq: 0,
@@ -191,8 +191,8 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 (Some(t), Some(m)) if m <= t => self.deliver_early(now),
                 (Some(_), _) => {
                     let Reverse((_, generation, timer)) = self.timers.pop().expect("peeked");
-                    if let Some(pos) = self.armed.iter().position(|(t, g)| *t == timer && *g == generation) {
-                        self.armed.swap_remove(pos);
+                    if self.armed.get(&timer) == Some(&generation) {
+                        self.armed.remove(&timer);
                         self.step(now, |node, cx| node.on_timer(cx, timer));
                     }
                 }
@@ -247,13 +247,12 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 TimerCommand::Set(timer, after) => {
                     let generation = self.next_generation;
                     self.next_generation += 1;
-                    match self.armed.iter_mut().find(|(t, _)| *t == timer) {
-                        Some(entry) => entry.1 = generation,
-                        None => self.armed.push((timer, generation)),
-                    }
+                    self.armed.insert(timer, generation);
                     self.timers.push(Reverse((now + after, generation, timer)));
                 }
-                TimerCommand::Cancel(timer) => self.armed.retain(|(t, _)| *t != timer),
+                TimerCommand::Cancel(timer) => {
+                    self.armed.remove(&timer);
+                }
             }
         }
         if self.cx.sends.is_empty() {

@@ -1,0 +1,115 @@
+//! Random fault plans for campaigns (`workbench check`).
+//!
+//! A plan holds one to four faults of the classes asked for, each starting between 50 ms and
+//! 1.5 s and healed (restart, end of partition or slowness) by 2 s, so a correct algorithm can
+//! make progress afterwards. Crashes never take down a majority at once.
+
+use std::time::Duration;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::{Fault, FaultClass, FaultPlan, NodeId, TimedFault};
+
+/// Every fault of a plan is healed by this time.
+pub const HEALED_BY: Duration = Duration::from_secs(2);
+
+fn window(rng: &mut ChaCha8Rng) -> (Duration, Duration) {
+    let at = rng.random_range(50..1500u64);
+    let until = rng.random_range(at + 50..=HEALED_BY.as_millis() as u64);
+    (Duration::from_millis(at), Duration::from_millis(until))
+}
+
+/// A random plan for `nodes` nodes drawing from `classes` (empty classes: no faults).
+pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -> FaultPlan {
+    let mut faults = Vec::new();
+    if classes.is_empty() || nodes < 2 {
+        return FaultPlan { faults };
+    }
+    let count = rng.random_range(1..=4);
+    let mut crashed: Vec<(Duration, Duration)> = Vec::new();
+    for _ in 0..count {
+        let class = classes[rng.random_range(0..classes.len())];
+        let (at, until) = window(rng);
+        let fault = match class {
+            FaultClass::Crash => {
+                // At most a minority down at any moment: count overlapping crash windows.
+                let overlapping = crashed.iter().filter(|(a, u)| *a < until && at < *u).count();
+                if overlapping + 1 > (nodes - 1) / 2 {
+                    continue;
+                }
+                crashed.push((at, until));
+                Fault::Crash { node: NodeId(rng.random_range(0..nodes as u32)) }
+            }
+            FaultClass::Partition => {
+                if rng.random_bool(0.3) {
+                    let from = rng.random_range(0..nodes as u32);
+                    let to = (from + rng.random_range(1..nodes as u32)) % nodes as u32;
+                    Fault::Cut { from: NodeId(from), to: NodeId(to) }
+                } else {
+                    let split = rng.random_range(1..nodes as u32);
+                    let mut ids: Vec<u32> = (0..nodes as u32).collect();
+                    for i in (1..ids.len()).rev() {
+                        ids.swap(i, rng.random_range(0..=i));
+                    }
+                    let (a, b) = ids.split_at(split as usize);
+                    Fault::Partition {
+                        groups: vec![a.iter().map(|n| NodeId(*n)).collect(), b.iter().map(|n| NodeId(*n)).collect()],
+                    }
+                }
+            }
+            FaultClass::Timing => Fault::Slow {
+                node: NodeId(rng.random_range(0..nodes as u32)),
+                extra: Duration::from_millis(rng.random_range(1..=15)),
+            },
+        };
+        faults.push(TimedFault { at, until: Some(until), fault });
+    }
+    // A node crashed twice in overlapping windows would restart early; keep one.
+    let mut kept: Vec<TimedFault> = Vec::new();
+    for fault in faults {
+        let clash = kept.iter().any(|k| match (&k.fault, &fault.fault) {
+            (Fault::Crash { node: a }, Fault::Crash { node: b }) => {
+                a == b && k.at < fault.until.unwrap_or(HEALED_BY) && fault.at < k.until.unwrap_or(HEALED_BY)
+            }
+            _ => false,
+        });
+        if !clash {
+            kept.push(fault);
+        }
+    }
+    FaultPlan { faults: kept }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::seeded_rng;
+
+    #[test]
+    fn plans_are_valid_healed_and_never_crash_a_majority() {
+        for seed in 0..500 {
+            let mut rng = seeded_rng(seed, 0);
+            let plan = random_plan(&mut rng, 5, &[FaultClass::Crash, FaultClass::Partition, FaultClass::Timing]);
+            plan.validate(5).unwrap();
+            for fault in &plan.faults {
+                assert!(fault.until.is_some_and(|u| u <= HEALED_BY), "{fault}");
+            }
+            for t in (0..2000).step_by(10) {
+                let t = Duration::from_millis(t);
+                let down = plan
+                    .faults
+                    .iter()
+                    .filter(|f| matches!(f.fault, Fault::Crash { .. }) && f.at <= t && t < f.until.unwrap())
+                    .count();
+                assert!(down <= 2, "seed {seed}: {down} down at {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_plan() {
+        let classes = [FaultClass::Crash, FaultClass::Partition];
+        assert_eq!(random_plan(&mut seeded_rng(9, 0), 5, &classes), random_plan(&mut seeded_rng(9, 0), 5, &classes));
+    }
+}

@@ -1,0 +1,90 @@
+//! `workbench check`: clean campaigns pass, teaching mutants are caught within documented seeds,
+//! and the written (and shrunk) failing scenario replays the violation.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn workbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_workbench")).args(args).output().expect("the binary runs")
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("workbench-check-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn summary(output: &Output) -> String {
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    text.lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_correct_raft_survives_its_campaign() {
+    let out = temp("raft");
+    let output = workbench(&["check", "raft", "--seeds", "60", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(summary(&output), "60 passed, 0 failed");
+}
+
+/// (algorithm, mutant, seeds within which `check` catches it). The same seeds pass without it.
+const CAUGHT: &[(&str, &str, &str)] = &[
+    ("raft", "bug-vote-twice", "40"),
+    ("bully", "bug-lower-id-wins", "5"),
+    ("centralized", "bug-no-queue", "5"),
+    ("maekawa", "bug-no-inquire", "5"),
+];
+
+#[test]
+fn teaching_mutants_are_caught_within_their_documented_seeds_and_the_same_seeds_pass_without_them() {
+    for (algorithm, mutant, seeds) in CAUGHT {
+        let out = temp(mutant);
+        let dir = out.to_str().unwrap();
+        let caught = workbench(&["check", algorithm, "--variant", mutant, "--seeds", seeds, "--out", dir]);
+        assert_eq!(caught.status.code(), Some(1), "{mutant}: {}", String::from_utf8_lossy(&caught.stdout));
+        assert!(!summary(&caught).ends_with(" 0 failed"), "{mutant}");
+        let clean = workbench(&["check", algorithm, "--seeds", seeds, "--out", dir]);
+        assert_eq!(
+            clean.status.code(),
+            Some(0),
+            "{algorithm} without {mutant}: {}",
+            String::from_utf8_lossy(&clean.stdout)
+        );
+    }
+}
+
+#[test]
+fn the_failing_and_shrunk_scenarios_replay_the_violation() {
+    let out = temp("replay");
+    let output = workbench(&[
+        "check",
+        "bully",
+        "--variant",
+        "bug-lower-id-wins",
+        "--seeds",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "the failing scenario and its shrunk form: {files:?}");
+    for file in &files {
+        let replay = workbench(&["run", "--scenario", file.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(replay.status.code(), Some(1), "{} replays a failure", file.display());
+        let record: serde_json::Value = serde_json::from_slice(&replay.stdout).unwrap();
+        assert!(record["violations"].as_array().unwrap().iter().any(|v| v.as_str().unwrap().starts_with("validity")));
+    }
+    let shrunk = files.iter().find(|f| f.to_str().unwrap().ends_with("-shrunk.toml")).unwrap();
+    assert!(Path::new(shrunk).is_file());
+}
+
+#[test]
+fn bad_campaign_arguments_exit_2() {
+    for args in [&["check", "nope"][..], &["check", "raft", "--seeds", "0"], &["check", "raft", "--faults", "meteor"]] {
+        let output = workbench(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}

@@ -274,3 +274,31 @@ fn backup_divergent_logs_converge_after_the_heal() {
         }
     }
 }
+
+// Faults in the threads runtime: crashes with restarts from stable storage and a partition,
+// applied at wall-clock times from the same fault plan. Every node is crashed in turn, so the
+// leader of the moment is among them. Asserts safety (the checkers) and that the faults struck,
+// never a wall-clock bound.
+#[test]
+fn the_threads_runtime_survives_crashes_restarts_and_a_partition() {
+    let spec = RunSpec {
+        runtime: harness::RuntimeKind::Threads,
+        duration: Some(Duration::from_millis(3200)),
+        faults: faults(&[
+            "crash:0@300ms..700ms",
+            "crash:1@800ms..1200ms",
+            "crash:2@1300ms..1700ms",
+            "crash:3@1800ms..2200ms",
+            "partition:4|0,1,2,3@2300ms..2700ms",
+        ]),
+        workload: Workload { clients: 3, ..Workload::default() },
+        ..spec(5, 1)
+    };
+    let (record, outcome) = run(&spec);
+    assert!(record.ops > 0, "commands committed");
+    for node in 0..4 {
+        let crashed = outcome.history.events.iter().any(|e| e.node.0 == node && e.kind == EventKind::Crashed);
+        let restarted = outcome.history.events.iter().any(|e| e.node.0 == node && e.kind == EventKind::Restarted);
+        assert!(crashed && restarted, "n{node} crashed and restarted in the threads runtime");
+    }
+}

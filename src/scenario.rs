@@ -417,3 +417,36 @@ mod round_trip {
         assert_eq!(back, spec, "{text}");
     }
 }
+
+#[cfg(test)]
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]
+
+        /// Any text is read or rejected; anything read applies or is rejected.
+        #[test]
+        fn scenario_text_is_read_or_rejected(text in "(\\PC|\\n){0,200}") {
+            if let Ok(file) = parse(&text) {
+                let _ = file.apply(&mut RunSpec::default());
+            }
+        }
+
+        /// Well-formed TOML with the real keys and wild values.
+        #[test]
+        fn real_keys_with_wild_values(nodes in any::<i64>(), drop in any::<f64>(), at in "\\PC{0,12}", crash in any::<i64>()) {
+            let text = format!(
+                "algorithm = \"raft\"\nnodes = {nodes}\n[network]\ndrop = {drop:?}\n[[fault]]\nat = \"{}\"\ncrash = {crash}\n",
+                at.replace('\\', "").replace('"', "")
+            );
+            if let Ok(file) = parse(&text) {
+                let mut spec = RunSpec::default();
+                if file.apply(&mut spec).is_ok() {
+                    let _ = spec.validate();
+                }
+            }
+        }
+    }
+}

@@ -439,7 +439,7 @@ mod never_panics {
         fn real_keys_with_wild_values(nodes in any::<i64>(), drop in any::<f64>(), at in "\\PC{0,12}", crash in any::<i64>()) {
             let text = format!(
                 "algorithm = \"raft\"\nnodes = {nodes}\n[network]\ndrop = {drop:?}\n[[fault]]\nat = \"{}\"\ncrash = {crash}\n",
-                at.replace('\\', "").replace('"', "")
+                at.replace(['\\', '"'], "")
             );
             if let Ok(file) = parse(&text) {
                 let mut spec = RunSpec::default();

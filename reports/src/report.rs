@@ -59,8 +59,7 @@ fn rows_of<'a>(summary: &'a [SummaryRow], algorithm: &'a str) -> impl Iterator<I
 
 fn charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result<Vec<Chart>, String> {
     let mut charts = Vec::new();
-    let mut add = |family: Family, name: &str, title: String, paths: Vec<PathBuf>| {
-        let _ = name;
+    let mut add = |family: Family, title: String, paths: Vec<PathBuf>| {
         charts.push(Chart { title, family, svg: paths[0].clone(), png: paths[1].clone() });
     };
     for family in comparison.families() {
@@ -89,12 +88,7 @@ fn charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result
         }
         let title = format!("{family}: messages per {op}, detection traffic apart (dashed: the textbook formula)");
         let labels = Labels { title: &title, x: "nodes", y: &format!("messages per {op}") };
-        add(
-            family,
-            "messages_per_op",
-            title.clone(),
-            line_chart(&dir.join(format!("messages_per_op_{family}")), &labels, &series)?,
-        );
+        add(family, title.clone(), line_chart(&dir.join(format!("messages_per_op_{family}")), &labels, &series)?);
 
         // Latency p50 (solid) and p99 (dashed).
         let mut series = Vec::new();
@@ -115,7 +109,7 @@ fn charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result
         }
         let title = format!("{family}: latency per {op} (p50 solid, p99 dashed)");
         let labels = Labels { title: &title, x: "nodes", y: "milliseconds" };
-        add(family, "latency", title.clone(), line_chart(&dir.join(format!("latency_{family}")), &labels, &series)?);
+        add(family, title.clone(), line_chart(&dir.join(format!("latency_{family}")), &labels, &series)?);
 
         // Throughput.
         let series: Vec<Series> = algorithms
@@ -130,12 +124,7 @@ fn charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result
             .collect();
         let title = format!("{family}: throughput");
         let labels = Labels { title: &title, x: "nodes", y: &format!("{op}s per second") };
-        add(
-            family,
-            "throughput",
-            title.clone(),
-            line_chart(&dir.join(format!("throughput_{family}")), &labels, &series)?,
-        );
+        add(family, title.clone(), line_chart(&dir.join(format!("throughput_{family}")), &labels, &series)?);
 
         // Messages by kind, stacked, at the largest N.
         let nodes = comparison.node_counts().into_iter().max().unwrap_or(0);
@@ -175,7 +164,7 @@ fn charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result
         let labels = Labels { title: &title, x: "algorithm", y: &format!("messages per {op}") };
         let paths =
             stacked_bars(&dir.join(format!("messages_by_kind_{family}")), &labels, &algorithms, &kinds, &values)?;
-        add(family, "messages_by_kind", title.clone(), paths);
+        add(family, title.clone(), paths);
 
         // Elections: the distribution of time to a leader, at the largest N.
         if family == Family::Election {
@@ -193,12 +182,7 @@ fn charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result
             let title = format!("election: time to agree on a leader at N = {nodes} (CDF)");
             let labels =
                 Labels { title: &title, x: "milliseconds from trigger to agreement", y: "fraction of elections" };
-            add(
-                family,
-                "time_to_leader",
-                title.clone(),
-                line_chart(&dir.join("time_to_leader_election"), &labels, &series)?,
-            );
+            add(family, title.clone(), line_chart(&dir.join("time_to_leader_election"), &labels, &series)?);
         }
     }
     Ok(charts)

@@ -31,7 +31,7 @@ fn spec() -> RunSpec {
 /// One simulation; returns the messages it delivered.
 fn simulate() -> u64 {
     let spec = spec();
-    let kit = harness::family_kit(harness::Family::Mutex, &spec).expect("mutex family");
+    let kit = harness::family_kit(harness::Family::Mutex, &spec, None).expect("mutex family");
     let setup = RunSetup::<RicartAgrawala> {
         config: RaConfig::default(),
         nodes: spec.nodes,

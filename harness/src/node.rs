@@ -60,6 +60,11 @@ pub trait Algorithm: Node {
         None
     }
 
+    /// Election family: the bound the algorithm states from a trigger (start, leader crash,
+    /// restart) to agreement. The family's termination checker holds it to that bound; `None`
+    /// states none and leaves termination unchecked.
+    const TERMINATION_BOUND: Option<std::time::Duration> = None;
+
     /// The fault classes this algorithm is designed to survive, for fault campaigns
     /// (`workbench check`): a campaign draws only these, so every failure it finds is a bug.
     const TOLERATES: &'static [crate::FaultClass] = &[crate::FaultClass::Timing];

@@ -2,10 +2,11 @@
 //! runtime, check the history and fill in the record.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::checkers::{
     capped, run_checkers, Agreement, Checker, ElectionSafety, EveryRequestGranted, HighestIdWins, LeaderCompleteness,
-    Linearizability, LogMatching, MutualExclusion, StateMachineSafety,
+    Linearizability, LogMatching, MutualExclusion, StateMachineSafety, Termination,
 };
 use crate::drivers::{ElectionDriver, MutexDriver, ReplicationDriver};
 use crate::metrics::{leader_changes, mutex_metrics, work, ElectionMetrics, ReplicationMetrics};
@@ -21,8 +22,9 @@ pub struct FamilyKit {
     pub monitor: Option<Arc<dyn LiveMonitor>>,
 }
 
-/// What a family needs to run and be checked.
-pub fn family_kit(family: Family, spec: &RunSpec) -> Result<FamilyKit, SpecError> {
+/// What a family needs to run and be checked. `termination_bound` is the election bound the
+/// algorithm states ([`Algorithm::TERMINATION_BOUND`]).
+pub fn family_kit(family: Family, spec: &RunSpec, termination_bound: Option<Duration>) -> Result<FamilyKit, SpecError> {
     let (nodes, workload, target) = (spec.nodes, spec.workload.clone(), spec.op_target());
     match family {
         Family::Mutex => {
@@ -39,11 +41,14 @@ pub fn family_kit(family: Family, spec: &RunSpec) -> Result<FamilyKit, SpecError
             let driver = Box::new(MutexDriver::new(nodes, workload, target));
             Ok(FamilyKit { driver, checkers, monitor })
         }
-        Family::Election => Ok(FamilyKit {
-            driver: Box::new(ElectionDriver::new(nodes, workload, target)),
-            checkers: vec![Box::new(Agreement { nodes }), Box::new(HighestIdWins { nodes })],
-            monitor: None,
-        }),
+        Family::Election => {
+            let mut checkers: Vec<Box<dyn Checker>> =
+                vec![Box::new(Agreement { nodes }), Box::new(HighestIdWins { nodes })];
+            if let Some(bound) = termination_bound {
+                checkers.push(Box::new(Termination { nodes, bound }));
+            }
+            Ok(FamilyKit { driver: Box::new(ElectionDriver::new(nodes, workload, target)), checkers, monitor: None })
+        }
         Family::Replication => Ok(FamilyKit {
             driver: Box::new(ReplicationDriver::new(nodes, workload, target)),
             checkers: vec![
@@ -69,7 +74,7 @@ pub fn run<A: Algorithm>(spec: &RunSpec) -> Result<RunRecord, RunError> {
 pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
     spec.validate()?;
     let config = A::configure(spec)?;
-    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec)?;
+    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec, A::TERMINATION_BOUND)?;
     checkers.extend(A::extra_checkers(spec));
     let setup = RunSetup::<A> {
         config,

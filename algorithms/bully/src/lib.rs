@@ -282,9 +282,7 @@ impl Algorithm for Bully {
     /// Crash-stop with restarts, the model these algorithms are written for (no partitions).
     const TOLERATES: &'static [harness::FaultClass] = &[harness::FaultClass::Crash, harness::FaultClass::Timing];
 
-    fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
-        vec![Box::new(harness::checkers::Termination { nodes: spec.nodes, bound: TERMINATION_BOUND })]
-    }
+    const TERMINATION_BOUND: Option<Duration> = Some(TERMINATION_BOUND);
 
     /// The worst case: the highest id crashed, the lowest initiates.
     fn formula() -> Option<harness::formula::Formula> {

@@ -369,9 +369,7 @@ impl Algorithm for Ring {
     /// Crash-stop with restarts, the model these algorithms are written for (no partitions).
     const TOLERATES: &'static [harness::FaultClass] = &[harness::FaultClass::Crash, harness::FaultClass::Timing];
 
-    fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
-        vec![Box::new(harness::checkers::Termination { nodes: spec.nodes, bound: TERMINATION_BOUND })]
-    }
+    const TERMINATION_BOUND: Option<Duration> = Some(TERMINATION_BOUND);
 
     /// Chang-Roberts started by node 0, the worst single initiator on the ascending ring.
     fn formula() -> Option<harness::formula::Formula> {

@@ -157,3 +157,22 @@ pub fn run_with_samples<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, Vec<
     let samples = work(A::FAMILY, spec.nodes, &outcome.history).latencies;
     Ok((record, samples))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_election_kit_checks_termination_when_the_algorithm_states_a_bound() {
+        let names = |bound| {
+            family_kit(Family::Election, &RunSpec::default(), bound)
+                .unwrap()
+                .checkers
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(Some(Duration::from_secs(2))), ["agreement", "validity", "termination"]);
+        assert_eq!(names(None), ["agreement", "validity"]);
+    }
+}

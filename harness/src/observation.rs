@@ -28,6 +28,10 @@ pub enum Observation {
     Truncated { after: u64 },
     /// Replication: the node's commit index advanced to `index`.
     Committed { index: u64 },
+    /// Paxos: the node, as an acceptor, accepted the proposal numbered `ballot` for log slot
+    /// `slot`, whose value digests to `value`. A value is chosen once a majority accepted it in
+    /// one ballot.
+    Accepted { slot: u64, ballot: u64, value: u64 },
     /// A labelled number, for tests, benches and algorithm-specific traces.
     Note { label: &'static str, value: u64 },
 }

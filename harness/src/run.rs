@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::checkers::{
-    capped, run_checkers, Agreement, Checker, ElectionSafety, EveryRequestGranted, HighestIdWins, LeaderCompleteness,
-    Linearizability, LogMatching, MutualExclusion, StateMachineSafety, Termination,
+    capped, run_checkers, Agreement, Checker, ElectionSafety, EveryRequestGranted, HighestIdWins, Linearizability,
+    MutualExclusion, StateMachineSafety, Termination,
 };
 use crate::drivers::{ElectionDriver, MutexDriver, ReplicationDriver};
 use crate::metrics::{leader_changes, mutex_metrics, work, ElectionMetrics, ReplicationMetrics};
@@ -51,13 +51,7 @@ pub fn family_kit(family: Family, spec: &RunSpec, termination_bound: Option<Dura
         }
         Family::Replication => Ok(FamilyKit {
             driver: Box::new(ReplicationDriver::new(nodes, workload, target)),
-            checkers: vec![
-                Box::new(ElectionSafety),
-                Box::new(LogMatching { nodes }),
-                Box::new(LeaderCompleteness { nodes }),
-                Box::new(StateMachineSafety { nodes }),
-                Box::new(Linearizability),
-            ],
+            checkers: vec![Box::new(ElectionSafety), Box::new(StateMachineSafety { nodes }), Box::new(Linearizability)],
             monitor: None,
         }),
     }

@@ -627,6 +627,16 @@ impl Algorithm for Raft {
         RaftConfig::for_spec::<Self>(spec)
     }
 
+    /// The log invariants of Figure 3 that only Raft's log shape promises (Paxos logs may have
+    /// holes and fill slots out of order).
+    fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
+        let nodes = spec.nodes;
+        vec![
+            Box::new(harness::checkers::LogMatching { nodes }),
+            Box::new(harness::checkers::LeaderCompleteness { nodes }),
+        ]
+    }
+
     /// One client, one command at a time, after the first election: 2(N-1) per command.
     fn formula() -> Option<harness::formula::Formula> {
         Some(harness::formula::Formula {

@@ -1,0 +1,411 @@
+//! # Basic Paxos, one instance per log slot
+//!
+//! Lamport, "Paxos Made Simple" (2001), §2; run once per slot of a replicated log, the
+//! "part-time parliament" way (Lamport, "The Part-Time Parliament", 1998), with no leader: every
+//! node is a proposer, an acceptor and a learner.
+//!
+//! - **Phase 1.** A proposer with a client command picks the first slot it does not know the value
+//!   of and a fresh ballot (a round above any it has seen or used, tie-broken by its id; the round
+//!   is on disk before the ballot goes out). It sends Prepare; an acceptor promises to refuse
+//!   lower ballots for that slot and reports the highest-numbered proposal it has accepted.
+//! - **Phase 2.** With promises from a majority, the proposer proposes the value of the highest
+//!   accepted proposal among them, or its own command if there is none (P2c: this is what keeps a
+//!   chosen value chosen). Acceptors accept unless they have promised a higher ballot.
+//! - **Learning.** A majority of Accepted chooses the value; the proposer tells every node
+//!   (Chosen). A node asked about a slot it already knows answers with Chosen, which is also how
+//!   a node that missed the news catches up. Learners apply slots in order to the shared key-value
+//!   store; a proposer whose slot went to another value tries its command in the next slot.
+//! - **Contention.** A refused proposer retries with a higher ballot after a random back-off that
+//!   doubles with each refusal in a row; `no-backoff` retries at once, and dueling proposers can
+//!   then pre-empt each other for ever (FLP: safety never depends on timing, progress does).
+//! - **Stable storage.** Promises, accepted proposals, the highest round used and the learned
+//!   values are written before the node answers ([`disk`]); a restarted node keeps its promises.
+//!
+//! **Guarantees:** at most one value is chosen per slot (checked from the acceptors' `Accepted`
+//! observations by the one-value-per-slot checker), so every learner applies the same command at
+//! each slot (State Machine Safety) and the client history is linearizable; progress needs a
+//! majority that can talk, and back-off (or luck) to break duels.
+//!
+//! **Messages per value: 4(N-1) + (N-1) = 5(N-1).** With the proposer co-located with an acceptor
+//! (it promises and accepts locally without a message) and no contention: Prepare, Promise,
+//! Accept and Accepted to and from each of the N-1 others, 4(N-1) (Lamport 2001 §2.2; the
+//! standard count, e.g. Howard's "Distributed consensus revised", 2019, §2.3), plus N-1 Chosen
+//! notifications so the other learners learn it (§2.4 lets the proposer inform the learners).
+//!
+//! **Variants:** `no-backoff`, and the teaching mutant `bug-ignore-accepted`.
+
+pub mod ballot;
+pub mod config;
+pub mod disk;
+pub mod learner;
+pub mod messages;
+pub mod value;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use harness::kv::Command;
+use harness::{
+    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, SpecError,
+};
+
+pub use ballot::Ballot;
+use config::{Mutant, PaxosConfig};
+pub use disk::Disk;
+use learner::Learner;
+use messages::PaxosMsg;
+pub use value::Value;
+
+/// Values per catch-up answer at most.
+const CATCH_UP_BATCH: usize = 64;
+
+/// Basic Paxos's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PaxosTimer {
+    /// Start the current attempt again (after a back-off or a timeout).
+    Retry,
+    /// A gap in the learned slots is still there: ask for the missing values.
+    CatchUp,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Preparing {
+        promised: BTreeSet<NodeId>,
+        highest: Option<(Ballot, Value)>,
+    },
+    Accepting {
+        value: Value,
+        accepted: BTreeSet<NodeId>,
+    },
+    /// Refused; waiting out the back-off.
+    BackingOff,
+}
+
+/// The proposer's current attempt to get `own` chosen.
+#[derive(Debug)]
+struct Attempt {
+    slot: u64,
+    ballot: Ballot,
+    own: Command,
+    phase: Phase,
+}
+
+/// One node: proposer, acceptor and learner.
+#[derive(Debug)]
+pub struct Paxos {
+    id: NodeId,
+    nodes: usize,
+    config: PaxosConfig,
+    disk: Disk,
+    learner: Learner,
+    /// Client commands waiting for their turn as proposals.
+    queue: VecDeque<Command>,
+    attempt: Option<Attempt>,
+    /// The highest round seen in any message.
+    seen_round: u64,
+    /// Refusals in a row, for the back-off.
+    refusals: u32,
+    /// Who last told us of a value beyond a gap: the node to ask for the gap.
+    informant: Option<NodeId>,
+    catch_up_armed: bool,
+}
+
+impl Paxos {
+    fn majority(&self) -> usize {
+        self.nodes / 2 + 1
+    }
+
+    /// Proposes the next queued command that is not applied yet.
+    fn start_next(&mut self, cx: &mut Context<Self>) {
+        if self.attempt.is_some() {
+            return;
+        }
+        while let Some(command) = self.queue.pop_front() {
+            if self.learner.applied_result(command.client, command.seq).is_none() {
+                return self.begin(cx, command);
+            }
+        }
+    }
+
+    /// Phase 1a for `own` in the first slot whose value this node does not know.
+    fn begin(&mut self, cx: &mut Context<Self>, own: Command) {
+        let slot = self.learner.first_unknown();
+        let ballot = Ballot::new(self.disk.next_round(self.seen_round), self.id);
+        let phase = Phase::Preparing { promised: BTreeSet::new(), highest: None };
+        self.attempt = Some(Attempt { slot, ballot, own, phase });
+        cx.set_timer(PaxosTimer::Retry, self.config.attempt_timeout);
+        match self.disk.promise(slot, ballot) {
+            Ok(accepted) => {
+                cx.broadcast(PaxosMsg::Prepare { slot, ballot });
+                self.on_promise(cx, self.id, slot, ballot, accepted);
+            }
+            Err(refused) => self.on_reject(cx, slot, ballot, refused.promised),
+        }
+    }
+
+    fn is_current(&self, slot: u64, ballot: Ballot) -> bool {
+        self.attempt.as_ref().is_some_and(|a| a.slot == slot && a.ballot == ballot)
+    }
+
+    fn on_promise(
+        &mut self,
+        cx: &mut Context<Self>,
+        from: NodeId,
+        slot: u64,
+        ballot: Ballot,
+        accepted: Option<(Ballot, Value)>,
+    ) {
+        if !self.is_current(slot, ballot) {
+            return;
+        }
+        let majority = self.majority();
+        let ignore_accepted = self.config.mutant == Some(Mutant::IgnoreAccepted);
+        let attempt = self.attempt.as_mut().expect("current attempt");
+        let Phase::Preparing { promised, highest } = &mut attempt.phase else { return };
+        promised.insert(from);
+        if let Some((b, v)) = accepted {
+            if highest.as_ref().is_none_or(|(h, _)| b > *h) {
+                *highest = Some((b, v));
+            }
+        }
+        if promised.len() < majority {
+            return;
+        }
+        // P2c: the highest accepted value among the promises, or our own if there is none.
+        let value = match highest.take() {
+            Some((_, v)) if !ignore_accepted => v,
+            _ => Value::Command(attempt.own.clone()),
+        };
+        attempt.phase = Phase::Accepting { value: value.clone(), accepted: BTreeSet::new() };
+        match self.disk.accept(slot, ballot, &value) {
+            Ok(()) => {
+                cx.observe(Observation::Accepted { slot, ballot: ballot.as_u64(), value: value.digest() });
+                cx.broadcast(PaxosMsg::Accept { slot, ballot, value });
+                self.on_accepted(cx, self.id, slot, ballot);
+            }
+            Err(refused) => self.on_reject(cx, slot, ballot, refused.promised),
+        }
+    }
+
+    fn on_accepted(&mut self, cx: &mut Context<Self>, from: NodeId, slot: u64, ballot: Ballot) {
+        if !self.is_current(slot, ballot) {
+            return;
+        }
+        let majority = self.majority();
+        let attempt = self.attempt.as_mut().expect("current attempt");
+        let Phase::Accepting { value, accepted } = &mut attempt.phase else { return };
+        accepted.insert(from);
+        if accepted.len() < majority {
+            return;
+        }
+        let value = value.clone();
+        cx.broadcast(PaxosMsg::Chosen { slot, value: value.clone() });
+        self.learn(cx, slot, value);
+    }
+
+    /// A refusal of the current attempt: back off (or not) and try again with a higher ballot.
+    fn on_reject(&mut self, cx: &mut Context<Self>, slot: u64, ballot: Ballot, promised: Ballot) {
+        self.seen_round = self.seen_round.max(promised.round);
+        if !self.is_current(slot, ballot) {
+            return;
+        }
+        let attempt = self.attempt.as_mut().expect("current attempt");
+        if matches!(attempt.phase, Phase::BackingOff) {
+            return;
+        }
+        attempt.phase = Phase::BackingOff;
+        match self.config.backoff {
+            Some(backoff) => {
+                let window = backoff.first.saturating_mul(1 << self.refusals.min(16)).min(backoff.cap);
+                self.refusals += 1;
+                let delay = cx.random_duration(std::time::Duration::ZERO, window);
+                cx.set_timer(PaxosTimer::Retry, delay);
+            }
+            None => self.retry(cx),
+        }
+    }
+
+    /// Starts the current attempt's command again with a fresh ballot.
+    fn retry(&mut self, cx: &mut Context<Self>) {
+        let Some(attempt) = self.attempt.take() else { return };
+        if self.learner.applied_result(attempt.own.client, attempt.own.seq).is_some() {
+            return self.start_next(cx);
+        }
+        self.begin(cx, attempt.own);
+    }
+
+    /// Learns a chosen value; if it settles the current attempt's slot, moves on.
+    fn learn(&mut self, cx: &mut Context<Self>, slot: u64, value: Value) {
+        self.learner.learn(cx, &self.disk, slot, value);
+        if self.learner.has_gap() && !self.catch_up_armed {
+            // Values may arrive out of order for a moment; ask only if the gap stays.
+            cx.set_timer(PaxosTimer::CatchUp, self.config.attempt_timeout);
+            self.catch_up_armed = true;
+        }
+        let settled = self.attempt.as_ref().is_some_and(|a| self.learner.known(a.slot).is_some());
+        if !settled {
+            return;
+        }
+        let attempt = self.attempt.take().expect("settled attempt");
+        cx.cancel_timer(PaxosTimer::Retry);
+        self.refusals = 0;
+        let won = self.learner.known(attempt.slot).is_some_and(|v| v.is(attempt.own.client, attempt.own.seq));
+        if !won {
+            // Our slot went to another value: try our command in the next one.
+            self.queue.push_front(attempt.own);
+        }
+        self.start_next(cx);
+    }
+
+    fn on_prepare(&mut self, cx: &mut Context<Self>, from: NodeId, slot: u64, ballot: Ballot) {
+        self.seen_round = self.seen_round.max(ballot.round);
+        if let Some(value) = self.learner.known(slot) {
+            return cx.send(from, PaxosMsg::Chosen { slot, value: value.clone() });
+        }
+        let reply = match self.disk.promise(slot, ballot) {
+            Ok(accepted) => PaxosMsg::Promise { slot, ballot, accepted },
+            Err(refused) => PaxosMsg::Reject { slot, ballot, promised: refused.promised },
+        };
+        cx.send(from, reply);
+    }
+
+    fn on_accept(&mut self, cx: &mut Context<Self>, from: NodeId, slot: u64, ballot: Ballot, value: Value) {
+        self.seen_round = self.seen_round.max(ballot.round);
+        if let Some(known) = self.learner.known(slot) {
+            return cx.send(from, PaxosMsg::Chosen { slot, value: known.clone() });
+        }
+        let reply = match self.disk.accept(slot, ballot, &value) {
+            Ok(()) => {
+                cx.observe(Observation::Accepted { slot, ballot: ballot.as_u64(), value: value.digest() });
+                PaxosMsg::Accepted { slot, ballot }
+            }
+            Err(refused) => PaxosMsg::Reject { slot, ballot, promised: refused.promised },
+        };
+        cx.send(from, reply);
+    }
+
+    fn on_submit(&mut self, cx: &mut Context<Self>, command: Command) {
+        let (client, seq) = (command.client, command.seq);
+        if let Some(result) = self.learner.applied_result(client, seq) {
+            return cx.reply(ClientReply { client, seq, outcome: ReplyOutcome::Ok(result.clone()) });
+        }
+        self.learner.await_reply(client, seq);
+        if self.attempt.as_ref().is_some_and(|a| a.own.client == client && a.own.seq == seq) {
+            return; // a retry of the command being proposed
+        }
+        // A client has one command outstanding: a newer one replaces anything older it left here.
+        self.queue.retain(|c| c.client != client);
+        self.queue.push_back(command);
+        self.start_next(cx);
+    }
+}
+
+impl Node for Paxos {
+    type Msg = PaxosMsg;
+    type Timer = PaxosTimer;
+    type Stable = Disk;
+    type Config = PaxosConfig;
+
+    fn new(id: NodeId, nodes: usize, config: &PaxosConfig, stable: Option<Disk>) -> Self {
+        Paxos {
+            id,
+            nodes,
+            config: config.clone(),
+            disk: stable.unwrap_or_default(),
+            learner: Learner::default(),
+            queue: VecDeque::new(),
+            attempt: None,
+            seen_round: 0,
+            refusals: 0,
+            informant: None,
+            catch_up_armed: false,
+        }
+    }
+
+    fn on_start(&mut self, cx: &mut Context<Self>) {
+        cx.persist(self.disk.clone());
+        self.learner = Learner::recover(cx, &self.disk);
+    }
+
+    fn on_message(&mut self, cx: &mut Context<Self>, from: NodeId, msg: PaxosMsg) {
+        match msg {
+            PaxosMsg::Prepare { slot, ballot } => self.on_prepare(cx, from, slot, ballot),
+            PaxosMsg::Promise { slot, ballot, accepted } => self.on_promise(cx, from, slot, ballot, accepted),
+            PaxosMsg::Accept { slot, ballot, value } => self.on_accept(cx, from, slot, ballot, value),
+            PaxosMsg::Accepted { slot, ballot } => self.on_accepted(cx, from, slot, ballot),
+            PaxosMsg::Reject { slot, ballot, promised } => self.on_reject(cx, slot, ballot, promised),
+            PaxosMsg::Chosen { slot, value } => {
+                if slot > self.learner.first_unknown() {
+                    self.informant = Some(from);
+                }
+                self.learn(cx, slot, value)
+            }
+            PaxosMsg::CatchUp { from: first } => {
+                let values = self.learner.known_from(first, CATCH_UP_BATCH);
+                if !values.is_empty() {
+                    cx.send(from, PaxosMsg::CatchUpReply { values });
+                }
+            }
+            PaxosMsg::CatchUpReply { values } => {
+                for (slot, value) in values {
+                    self.learn(cx, slot, value);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<Self>, timer: PaxosTimer) {
+        match timer {
+            PaxosTimer::Retry => self.retry(cx),
+            PaxosTimer::CatchUp => {
+                self.catch_up_armed = false;
+                if let Some(peer) = self.informant.filter(|_| self.learner.has_gap()) {
+                    cx.send(peer, PaxosMsg::CatchUp { from: self.learner.first_unknown() });
+                    cx.set_timer(PaxosTimer::CatchUp, self.config.attempt_timeout);
+                    self.catch_up_armed = true;
+                }
+            }
+        }
+    }
+
+    fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
+        if let ClientOp::Submit(command) = op {
+            self.on_submit(cx, command);
+        }
+    }
+}
+
+impl Algorithm for Paxos {
+    const NAME: &'static str = "paxos";
+    const FAMILY: Family = Family::Replication;
+    const SUMMARY: &'static str = "Basic Paxos per log slot, no leader; 4(N-1) per value + N-1 to learn";
+    const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
+    const TOLERATES: &'static [harness::FaultClass] =
+        &[harness::FaultClass::Crash, harness::FaultClass::Partition, harness::FaultClass::Timing];
+
+    fn configure(spec: &RunSpec) -> Result<PaxosConfig, SpecError> {
+        PaxosConfig::for_spec::<Self>(spec)
+    }
+
+    fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
+        vec![Box::new(harness::checkers::OneValuePerSlot { nodes: spec.nodes })]
+    }
+
+    /// One client, one command at a time, no contention: 5(N-1) per command.
+    fn formula() -> Option<harness::formula::Formula> {
+        Some(harness::formula::Formula {
+            text: "4(N-1) per value + N-1 Chosen = 5(N-1) per command",
+            source: "Lamport, Paxos Made Simple (2001) §2.2-2.4",
+            scenario: |nodes| RunSpec {
+                nodes,
+                ops: Some(20),
+                workload: harness::Workload { clients: 1, ..harness::Workload::default() },
+                ..RunSpec::default()
+            },
+            expected: |nodes, history| {
+                let commands = history.clients.iter().filter(|o| o.completed.is_some()).count() as u64;
+                commands * 5 * (nodes as u64 - 1)
+            },
+        })
+    }
+}

@@ -191,6 +191,9 @@ pub struct RunArgs {
     /// Replication: a client resends a command unanswered for this long [300ms].
     #[arg(long, value_parser = harness::parse_duration)]
     pub client_timeout: Option<Duration>,
+    /// Replication: each client waits uniform [0, CLIENT_THINK] between commands [0ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    pub client_think: Option<Duration>,
     /// Replication: also write the client history to FILE in Jepsen's EDN format (for Knossos or
     /// Elle as a second opinion).
     #[arg(long)]

@@ -45,6 +45,7 @@ pub fn all() -> Vec<Entry> {
         entry::<centralized::Centralized>(),
         entry::<lamport::Lamport>(),
         entry::<maekawa::Maekawa>(),
+        entry::<multi_paxos::MultiPaxos>(),
         entry::<paxos::Paxos>(),
         entry::<raft::Raft>(),
         entry::<ricart_agrawala::RicartAgrawala>(),

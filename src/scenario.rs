@@ -23,6 +23,7 @@
 //! clients = 3                  # replication
 //! keys = 5                     # replication
 //! client_timeout = "300ms"     # replication
+//! client_think = "0ms"         # replication
 //!
 //! [[fault]]                    # any number; `until` undoes the fault
 //! at = "0ms"
@@ -76,6 +77,7 @@ struct WorkloadSection {
     clients: Option<u32>,
     keys: Option<u32>,
     client_timeout: Option<String>,
+    client_think: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +194,9 @@ impl ScenarioFile {
             }
             if let Some(timeout) = &workload.client_timeout {
                 spec.workload.client_timeout = field("workload.client_timeout", parse_duration(timeout))?;
+            }
+            if let Some(think) = &workload.client_think {
+                spec.workload.client_think = field("workload.client_think", parse_duration(think))?;
             }
         }
         if !self.fault.is_empty() {
@@ -351,13 +356,14 @@ pub fn to_toml(algorithm: &str, spec: &RunSpec, comment: &str) -> String {
         harness::Initiator::Node(id) => id.to_string(),
     };
     out.push_str(&format!(
-        "\n[workload]\nload = \"{load}\"\nhold = \"{}\"\nthink = \"{}\"\ninitiator = \"{initiator}\"\npause = \"{}\"\nclients = {}\nkeys = {}\nclient_timeout = \"{}\"\n",
+        "\n[workload]\nload = \"{load}\"\nhold = \"{}\"\nthink = \"{}\"\ninitiator = \"{initiator}\"\npause = \"{}\"\nclients = {}\nkeys = {}\nclient_timeout = \"{}\"\nclient_think = \"{}\"\n",
         d(w.hold),
         d(w.think),
         d(w.pause),
         w.clients,
         w.keys,
-        d(w.client_timeout)
+        d(w.client_timeout),
+        d(w.client_think)
     ));
     for fault in &spec.faults.faults {
         out.push_str(&format!("\n[[fault]]\nat = \"{}\"\n", d(fault.at)));

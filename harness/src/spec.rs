@@ -151,6 +151,9 @@ pub struct Workload {
     /// Replication: a client that hears nothing for this long sends the command again (same
     /// client id and sequence number) to another node.
     pub client_timeout: Duration,
+    /// Replication: after each answer a client waits a uniformly random time in
+    /// `[0, client_think]` before its next command (0: at once, a closed loop at full speed).
+    pub client_think: Duration,
 }
 
 impl Default for Workload {
@@ -164,6 +167,7 @@ impl Default for Workload {
             clients: 3,
             keys: 5,
             client_timeout: Duration::from_millis(300),
+            client_think: Duration::ZERO,
         }
     }
 }

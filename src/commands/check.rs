@@ -1,7 +1,8 @@
 //! `workbench check`: random fault campaigns.
 //!
 //! For each seed a fault plan is drawn (from the classes asked for that the algorithm is built to
-//! survive, see `Algorithm::TOLERATES`), healed by 2 s; the run must keep every safety invariant
+//! survive, see `Algorithm::TOLERATES`), healed by 2 s, with client think times that spread the
+//! ops over those 2 s; the run must keep every safety invariant
 //! and finish its ops within a family bound after the heal (replication 10 s, elections 10 s,
 //! mutex 5 s). Seeds run in parallel, one simulation per core. The first failing seed is printed
 //! with the command that replays it, written as a scenario file, shrunk (faults removed one by one,
@@ -39,16 +40,31 @@ fn default_ops(family: Family) -> u64 {
     }
 }
 
+/// Think times that spread the ops over the fault window, so faults hit a busy system rather
+/// than one that finished in the first 100 ms: each of `workers` waits uniformly up to `think`,
+/// `ops / workers` times, about `HEALED_BY` in all.
+fn paced(workers: u64, ops: u64) -> Duration {
+    HEALED_BY * 2 * workers as u32 / ops.max(1) as u32
+}
+
 /// The run of `entry` for `seed`.
 fn spec_for(entry: &Entry, args: &CheckArgs, classes: &[FaultClass], seed: u64) -> RunSpec {
     let mut rng = seeded_rng(seed, PLAN_STREAM);
+    let ops = args.ops.unwrap_or(default_ops(entry.family));
+    let mut workload = harness::Workload::default();
+    match entry.family {
+        Family::Replication => workload.client_think = paced(u64::from(workload.clients), ops),
+        Family::Mutex => workload.think = paced(args.nodes as u64, ops),
+        Family::Election => {}
+    }
     RunSpec {
         nodes: args.nodes,
         seed,
-        ops: Some(args.ops.unwrap_or(default_ops(entry.family))),
+        ops: Some(ops),
         duration: Some(HEALED_BY + bound(entry.family)),
         variant: args.variant.clone(),
         faults: random_plan(&mut rng, args.nodes, classes),
+        workload,
         max_events: Some(MAX_EVENTS),
         ..RunSpec::default()
     }
@@ -148,6 +164,8 @@ pub fn check(args: &CheckArgs) -> Result<(String, bool), Failure> {
         ));
         if let Some((seed, found)) = outcome.failed.first() {
             let spec = spec_for(entry, args, &classes, *seed);
+            std::fs::create_dir_all(&args.out)
+                .map_err(|e| Failure::Run(format!("creating {}: {e}", args.out.display())))?;
             let path = args.out.join(format!("failing-{}-seed{seed}.toml", entry.name));
             let comment = format!("workbench check {}: seed {seed} failed with\n{}", entry.name, found.join("\n"));
             std::fs::write(&path, scenario::to_toml(entry.name, &spec, &comment))

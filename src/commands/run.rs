@@ -41,6 +41,7 @@ pub fn spec_of(args: &RunArgs) -> Result<(String, RunSpec), Failure> {
         clients => spec.workload.clients,
         keys => spec.workload.keys,
         client_timeout => spec.workload.client_timeout,
+        client_think => spec.workload.client_think,
     }
     if args.ops.is_some() {
         spec.ops = args.ops;

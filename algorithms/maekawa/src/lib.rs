@@ -10,8 +10,8 @@
 //! by (timestamp, id); on RELEASE it votes for the head of its queue. To avoid deadlock among
 //! requests that each hold part of their votes, a member that receives a request with priority
 //! over the one it locked for sends INQUIRE to the holder of its vote (and FAILED to requests with
-//! less priority). A requester that knows it cannot enter yet (it got a FAILED) answers INQUIRE
-//! with YIELD, returning the vote; otherwise it keeps the inquiry until a FAILED arrives or it
+//! less priority). A requester that knows it cannot enter yet (it got a FAILED, or it yielded a
+//! vote that has not come back) answers INQUIRE with YIELD, returning the vote; otherwise it keeps the inquiry until a FAILED arrives or it
 //! enters. A node is a member of its own quorum; its vote for itself travels no network.
 //!
 //! **Guarantees.** Mutual exclusion (two requesters would need the vote of the node their quorums
@@ -133,8 +133,12 @@ impl Maekawa {
         }
     }
 
+    /// Returns `member`'s vote. Until it votes for us again we cannot enter, so it counts as a
+    /// FAILED: Maekawa's rule yields to an INQUIRE when a FAILED arrived *or* a YIELD was sent
+    /// and no new LOCKED has come since.
     fn yield_vote(&mut self, cx: &mut Context<Self>, member: NodeId, ts: u64) {
         self.votes.remove(&member);
+        self.failed_by.insert(member);
         self.post(cx, member, MaekawaMsg::Yield { ts });
     }
 
@@ -342,5 +346,23 @@ mod tests {
         n.on_message(&mut cx, NodeId(2), MaekawaMsg::Failed { ts: 1 });
         assert_eq!(cx.take_effects().sends, vec![(NodeId(1), MaekawaMsg::Yield { ts: 1 })]);
         assert!(!n.votes.contains(&NodeId(1)));
+    }
+
+    // Found by `workbench check maekawa` (seed 4, a slow node): n1 yielded to n0, then n4's
+    // LOCKED cleared its only FAILED, so n4's INQUIRE was kept instead of answered, while n0 had
+    // locked for n3, who waited for n4: a cycle. A yielded vote that has not come back counts as
+    // a FAILED (Maekawa 1985).
+    #[test]
+    fn a_requester_that_yielded_answers_later_inquiries_with_yield() {
+        let (mut n, mut cx) = node(0, 4);
+        n.on_client(&mut cx, ClientOp::Acquire);
+        n.on_message(&mut cx, NodeId(1), MaekawaMsg::Locked { ts: 1 });
+        n.on_message(&mut cx, NodeId(2), MaekawaMsg::Failed { ts: 1 });
+        n.on_message(&mut cx, NodeId(1), MaekawaMsg::Inquire { ts: 1 });
+        assert_eq!(cx.take_effects().sends.last(), Some(&(NodeId(1), MaekawaMsg::Yield { ts: 1 })));
+        // n2 now votes for us, clearing its FAILED; n1 still holds our yielded vote elsewhere.
+        n.on_message(&mut cx, NodeId(2), MaekawaMsg::Locked { ts: 1 });
+        n.on_message(&mut cx, NodeId(2), MaekawaMsg::Inquire { ts: 1 });
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(2), MaekawaMsg::Yield { ts: 1 })]);
     }
 }

@@ -1,6 +1,7 @@
 //! The replication-family driver: closed-loop clients of the replicated key-value store.
 //!
-//! Each client has one command outstanding. It sends it to the node it believes leads; on
+//! Each client has one command outstanding (and waits up to `client_think` between commands). It
+//! sends it to the node it believes leads; on
 //! `NotLeader` it follows the hint (after a client round trip of 1 ms) or tries the next node; on
 //! silence for `client_timeout` it sends the same command (same client id and sequence number)
 //! to the next node. The store's deduplication makes retries take effect once. Each client's
@@ -21,6 +22,8 @@ const NO_LEADER_DELAY: Duration = Duration::from_millis(10);
 
 const WAKE_TIMEOUT: u64 = 0;
 const WAKE_RESEND: u64 = 1;
+/// The client's think time after `command` is over: its next command starts.
+const WAKE_NEXT: u64 = 2;
 
 #[derive(Debug)]
 struct Client {
@@ -45,7 +48,7 @@ pub struct ReplicationDriver {
 /// A wake-up names the command (its index in the history), the attempt and what to do, so a
 /// stale wake-up of an earlier command or attempt is recognised.
 fn token(command: usize, attempt: u32, what: u64) -> u64 {
-    (command as u64) << 24 | (attempt as u64 & 0x7F_FFFF) << 1 | what
+    (command as u64) << 24 | (attempt as u64 & 0x3F_FFFF) << 2 | what
 }
 
 impl ReplicationDriver {
@@ -139,7 +142,12 @@ impl Driver for ReplicationDriver {
                 self.clients[client].outstanding = None;
                 self.clients[client].target = node;
                 self.completed += 1;
-                self.next_command(dx, client);
+                if self.workload.client_think.is_zero() {
+                    self.next_command(dx, client);
+                } else {
+                    let think = dx.rng().random_range(Duration::ZERO..=self.workload.client_think);
+                    dx.wake_after(think, token(index, 0, WAKE_NEXT));
+                }
             }
             ReplyOutcome::NotLeader { hint } => {
                 self.history[index].redirects += 1;
@@ -156,14 +164,17 @@ impl Driver for ReplicationDriver {
 
     fn on_wake(&mut self, dx: &mut DriverContext, token: u64) {
         let command = (token >> 24) as usize;
-        let attempt = ((token >> 1) & 0x7F_FFFF) as u32;
+        let attempt = ((token >> 2) & 0x3F_FFFF) as u32;
         let Some(operation) = self.history.get(command) else { return };
         let client = operation.client as usize;
+        if token & 3 == WAKE_NEXT {
+            return self.next_command(dx, client);
+        }
         let Some((index, current)) = self.clients[client].outstanding else { return };
         if index != command || current != attempt {
             return; // superseded by a reply or a later attempt
         }
-        if token & 1 == WAKE_TIMEOUT {
+        if token & 3 == WAKE_TIMEOUT {
             self.history[index].retries += 1;
             let next = self.next_node(self.clients[client].target);
             self.clients[client].target = next;

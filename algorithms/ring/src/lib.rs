@@ -16,12 +16,17 @@
 //!   sends ELECTED(max of the list) around.
 //!
 //! Every ring message is acknowledged (ACK). A sender that gets no ACK within `ack_timeout`
-//! sends it again, and after [`ATTEMPTS`] silent attempts presumes its successor dead and sends
+//! sends it again under the same number (a receiver ACKs a copy it already has and does not act
+//! on it twice, so a slow successor does not multiply messages), and after [`ATTEMPTS`] silent attempts presumes its successor dead and sends
 //! the message to the next node instead, so dead nodes are skipped. A live node can still be
 //! skipped when every attempt is lost; it then hears a lower id announced (ELECTED or a
 //! heartbeat), knows the election missed it, and calls a new one rather than adopt that leader.
+//! A node that skips a dead successor whose id the election carries as its candidate (or, when
+//! collecting, as its initiator) puts its own in its place, or the message would circle for ever.
 //! Failure detection: the leader sends HEARTBEAT to all every 50 ms; a node that hears none for
-//! 150–300 ms starts an election; so does a restarted node.
+//! 150–300 ms starts an election; so does a restarted node, and so does a participant that hears
+//! no outcome for as long (ACKs are hop by hop: a node that crashes after ACKing an election
+//! message and before forwarding it loses it).
 //!
 //! **Guarantees.** With accurate failure detection: agreement on the highest live id, and
 //! termination, within [`TERMINATION_BOUND`] of a trigger on a network losing at most 10% of
@@ -134,11 +139,16 @@ impl Default for RingConfig {
     }
 }
 
-/// What survives a crash: the highest epoch seen.
+/// What survives a crash: the highest epoch seen, and how many times the node has started (hop
+/// numbers of a new incarnation never repeat an old one's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RingStable {
     pub epoch: u64,
+    pub incarnation: u64,
 }
+
+/// Hop numbers remembered per sender, for recognising copies.
+const REMEMBERED_HOPS: usize = 64;
 
 /// One ring process.
 #[derive(Debug)]
@@ -152,6 +162,9 @@ pub struct Ring {
     next_seq: u64,
     /// Hops awaiting their ACK: destination, message, sends so far.
     unacknowledged: BTreeMap<u64, (NodeId, Circulating, u32)>,
+    /// Per sender, the latest hop numbers received.
+    received: BTreeMap<NodeId, std::collections::BTreeSet<u64>>,
+    incarnation: u64,
     restarted: bool,
 }
 
@@ -167,10 +180,6 @@ impl Ring {
     }
 
     fn send_to(&mut self, cx: &mut Context<Self>, to: NodeId, body: Circulating) {
-        self.send_attempt(cx, to, body, 1);
-    }
-
-    fn send_attempt(&mut self, cx: &mut Context<Self>, to: NodeId, body: Circulating, attempt: u32) {
         if let Circulating::Elected { origin, .. } = body {
             if to.0 == origin {
                 return; // everyone else has heard
@@ -180,15 +189,43 @@ impl Ring {
             // Every other node is silent: the message comes straight back.
             return self.receive(cx, body);
         }
-        let seq = self.next_seq;
+        let seq = self.incarnation << 32 | self.next_seq;
         self.next_seq += 1;
+        self.send_attempt(cx, to, seq, body, 1);
+    }
+
+    fn send_attempt(&mut self, cx: &mut Context<Self>, to: NodeId, seq: u64, body: Circulating, attempt: u32) {
         cx.send(to, RingMsg::Hop { seq, body: body.clone() });
         self.unacknowledged.insert(seq, (to, body, attempt));
         cx.set_timer(RingTimer::Ack(seq), self.config.ack_timeout);
     }
 
-    fn start_election(&mut self, cx: &mut Context<Self>) {
+    /// Marks us a participant of a running election and arms its timeout: a hop is acknowledged
+    /// hop by hop, so a node that crashes after ACKing and before forwarding loses the election
+    /// message; a participant that hears no outcome in time starts over.
+    fn participate(&mut self, cx: &mut Context<Self>) {
         self.participant = true;
+        self.arm_silence_timer(cx);
+    }
+
+    /// `body` as it goes on past `dead`, a successor presumed dead: an election carrying `dead` as
+    /// candidate (or started by it, when collecting) would circulate for ever, since only `dead`
+    /// could end it, so we take its place.
+    fn without(&self, dead: NodeId, body: Circulating) -> Circulating {
+        match body {
+            Circulating::Election { candidate } if candidate == dead.0 => {
+                Circulating::Election { candidate: self.id.0 }
+            }
+            Circulating::Collect { mut ids, initiator } if initiator == dead.0 => {
+                ids.retain(|id| *id != dead.0);
+                Circulating::Collect { ids, initiator: self.id.0 }
+            }
+            other => other,
+        }
+    }
+
+    fn start_election(&mut self, cx: &mut Context<Self>) {
+        self.participate(cx);
         let me = self.id.0;
         match self.config.method {
             Method::ChangRoberts => self.pass(cx, Circulating::Election { candidate: me }),
@@ -200,20 +237,23 @@ impl Ring {
         let me = self.id.0;
         match body {
             Circulating::Election { candidate } if candidate > me => {
-                self.participant = true;
+                self.participate(cx);
                 self.pass(cx, Circulating::Election { candidate });
             }
             Circulating::Election { candidate } if candidate < me => {
                 if !self.participant {
-                    self.participant = true;
+                    self.participate(cx);
                     self.pass(cx, Circulating::Election { candidate: me });
                 }
             }
-            Circulating::Election { .. } => {
+            // Our own id came back: we are the largest. (A copy of it after we have announced
+            // ourselves, when we are no longer a participant, is swallowed.)
+            Circulating::Election { .. } if self.participant => {
                 let epoch = self.epoch + 1;
                 self.adopt(cx, self.id, epoch);
                 self.pass(cx, Circulating::Elected { leader: me, origin: me, epoch });
             }
+            Circulating::Election { .. } => {}
             Circulating::Collect { mut ids, initiator } => {
                 if initiator == me {
                     let leader = ids.iter().copied().max().unwrap_or(me);
@@ -243,7 +283,7 @@ impl Ring {
     fn adopt(&mut self, cx: &mut Context<Self>, leader: NodeId, epoch: u64) {
         self.participant = false;
         self.epoch = self.epoch.max(epoch);
-        cx.persist(RingStable { epoch: self.epoch });
+        cx.persist(RingStable { epoch: self.epoch, incarnation: self.incarnation });
         if self.leader != Some(leader) {
             self.leader = Some(leader);
             cx.observe(Observation::Leader { leader, term: self.epoch });
@@ -279,12 +319,14 @@ impl Node for Ring {
             epoch: stable.map_or(0, |s| s.epoch),
             next_seq: 0,
             unacknowledged: BTreeMap::new(),
+            received: BTreeMap::new(),
+            incarnation: stable.map_or(0, |s| s.incarnation + 1),
             restarted: stable.is_some(),
         }
     }
 
     fn on_start(&mut self, cx: &mut Context<Self>) {
-        cx.persist(RingStable { epoch: self.epoch });
+        cx.persist(RingStable { epoch: self.epoch, incarnation: self.incarnation });
         if self.restarted {
             self.start_election(cx);
         }
@@ -295,6 +337,13 @@ impl Node for Ring {
         match msg {
             RingMsg::Hop { seq, body } => {
                 cx.send(from, RingMsg::Ack { seq });
+                let seen = self.received.entry(from).or_default();
+                if !seen.insert(seq) {
+                    return; // a retransmission of a hop we already acted on
+                }
+                if seen.len() > REMEMBERED_HOPS {
+                    seen.pop_first();
+                }
                 self.receive(cx, body);
             }
             RingMsg::Ack { seq } => {
@@ -326,15 +375,16 @@ impl Node for Ring {
             RingTimer::Ack(seq) => {
                 if let Some((silent, body, attempt)) = self.unacknowledged.remove(&seq) {
                     if attempt < ATTEMPTS {
-                        self.send_attempt(cx, silent, body, attempt + 1);
+                        self.send_attempt(cx, silent, seq, body, attempt + 1);
                     } else {
                         let next = self.successor(silent);
+                        let body = self.without(silent, body);
                         self.send_to(cx, next, body);
                     }
                 }
             }
             RingTimer::LeaderSilent => {
-                if self.leader != Some(self.id) {
+                if self.leader != Some(self.id) || self.participant {
                     self.start_election(cx);
                     self.arm_silence_timer(cx);
                 }
@@ -432,9 +482,13 @@ mod tests {
     #[test]
     fn forwards_larger_replaces_smaller_once() {
         let (mut n, mut cx) = node(3, 6);
-        n.on_message(&mut cx, NodeId(2), hop(Circulating::Election { candidate: 1 }));
-        n.on_message(&mut cx, NodeId(2), hop(Circulating::Election { candidate: 2 }));
-        n.on_message(&mut cx, NodeId(2), hop(Circulating::Election { candidate: 5 }));
+        for (seq, candidate) in [1, 2, 5].into_iter().enumerate() {
+            n.on_message(
+                &mut cx,
+                NodeId(2),
+                RingMsg::Hop { seq: seq as u64, body: Circulating::Election { candidate } },
+            );
+        }
         let forwarded: Vec<RingMsg> =
             cx.take_effects().sends.into_iter().filter(|(to, _)| *to == NodeId(4)).map(|(_, m)| m).collect();
         assert_eq!(
@@ -452,14 +506,41 @@ mod tests {
         n.on_client(&mut cx, ClientOp::StartElection);
         cx.take_effects();
         let election = Circulating::Election { candidate: 1 };
-        for seq in 0..ATTEMPTS as u64 - 1 {
-            n.on_timer(&mut cx, RingTimer::Ack(seq));
+        for _ in 0..ATTEMPTS - 1 {
+            n.on_timer(&mut cx, RingTimer::Ack(0));
         }
         let retries = cx.take_effects().sends;
-        assert!(retries.iter().all(|(to, _)| *to == NodeId(2)), "retries go to the same successor first");
-        n.on_timer(&mut cx, RingTimer::Ack(ATTEMPTS as u64 - 1));
-        let seq = ATTEMPTS as u64;
-        assert_eq!(cx.take_effects().sends, vec![(NodeId(3), RingMsg::Hop { seq, body: election })]);
+        let first = RingMsg::Hop { seq: 0, body: election.clone() };
+        assert_eq!(retries, vec![(NodeId(2), first); ATTEMPTS as usize - 1], "the same hop to the same successor");
+        n.on_timer(&mut cx, RingTimer::Ack(0));
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(3), RingMsg::Hop { seq: 1, body: election })]);
+    }
+
+    // A retransmitted hop is acknowledged again but acted on once: a slow successor does not
+    // multiply the circulating messages (a storm found by `workbench check ring`, seed 7).
+    #[test]
+    fn a_retransmitted_hop_is_acted_on_once() {
+        let (mut n, mut cx) = node(3, 6);
+        let copy = hop(Circulating::Election { candidate: 5 });
+        n.on_message(&mut cx, NodeId(2), copy.clone());
+        n.on_message(&mut cx, NodeId(2), copy);
+        let sends = cx.take_effects().sends;
+        let acks = sends.iter().filter(|(to, m)| *to == NodeId(2) && matches!(m, RingMsg::Ack { seq: 0 })).count();
+        let forwarded = sends.iter().filter(|(to, _)| *to == NodeId(4)).count();
+        assert_eq!((acks, forwarded), (2, 1));
+    }
+
+    // Found by `workbench check ring` (seed 830): the highest id crashed with its own election
+    // in flight, and its id went round the ring for ever. The node that skips it takes over.
+    #[test]
+    fn an_election_for_a_dead_candidate_is_taken_over_by_the_node_that_skips_it() {
+        let (mut n, mut cx) = node(3, 5);
+        n.on_message(&mut cx, NodeId(2), hop(Circulating::Election { candidate: 4 }));
+        for _ in 0..ATTEMPTS {
+            n.on_timer(&mut cx, RingTimer::Ack(0));
+        }
+        let last = cx.take_effects().sends.pop();
+        assert_eq!(last, Some((NodeId(0), RingMsg::Hop { seq: 1, body: Circulating::Election { candidate: 3 } })));
     }
 
     #[test]

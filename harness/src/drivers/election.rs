@@ -3,12 +3,13 @@
 //! The first election starts at the initiator the workload names (or by the nodes' own failure
 //! detection). After each agreement the driver waits `pause`, then provokes the next election:
 //! it crashes the agreed leader, or, if it crashed one before, restarts it (a recovered node
-//! rejoins and, in Bully, bullies its way back).
+//! rejoins and, in Bully, bullies its way back). A node the fault plan restarts in the meantime
+//! is no longer the driver's to restart; it crashes the agreed leader instead.
 
 use rand::seq::IndexedRandom;
 
 use crate::election::ElectionTracker;
-use crate::{ClientOp, Driver, DriverContext, Event, Initiator, NodeId, Workload};
+use crate::{ClientOp, Driver, DriverContext, Event, EventKind, Initiator, NodeId, Workload};
 
 const WAKE_NEXT: u64 = 0;
 const WAKE_START: u64 = 1;
@@ -45,6 +46,11 @@ impl Driver for ElectionDriver {
     }
 
     fn on_event(&mut self, dx: &mut DriverContext, event: &Event) {
+        // The fault plan may restart the node we crashed (or crash it again): it is no longer
+        // ours to restart, and restarting a live node would provoke nothing.
+        if self.crashed_by_us == Some(event.node) && event.kind == EventKind::Restarted {
+            self.crashed_by_us = None;
+        }
         if self.tracker.feed(event).is_some() {
             self.completed += 1;
             if !self.finished() {

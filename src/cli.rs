@@ -47,7 +47,8 @@ pub struct CheckArgs {
     /// Ops per run (default: replication 200, mutex 100, election 6).
     #[arg(long)]
     pub ops: Option<u64>,
-    /// Fault classes: chaos (all), crash, partition, network (partitions, cuts, slow nodes).
+    /// Fault classes: chaos (all), crash, partition, network (partitions, cuts, slow nodes, bursts of
+    /// loss, duplication and reordering).
     /// Each algorithm gets only the classes it is built to survive.
     #[arg(long, default_value = "chaos")]
     pub faults: String,

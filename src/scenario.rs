@@ -29,6 +29,7 @@
 //! at = "0ms"
 //! crash = 7                    # or restart = N, partition = [[0, 1], [2, 3]],
 //!                              # cut = { from = 0, to = 1 }, slow = { node = 3, extra = "5ms" },
+//!                              # lossy = { drop = 0.2, duplicate = 0.1, reorder = true },
 //!                              # heal = true
 //! ```
 //!
@@ -90,7 +91,19 @@ struct FaultEntry {
     partition: Option<Vec<Vec<u32>>>,
     cut: Option<CutEntry>,
     slow: Option<SlowEntry>,
+    lossy: Option<LossyEntry>,
     heal: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LossyEntry {
+    #[serde(default)]
+    drop: f64,
+    #[serde(default)]
+    duplicate: f64,
+    #[serde(default)]
+    reorder: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,13 +246,21 @@ impl FaultEntry {
             let extra = field(&key("slow.extra"), parse_duration(&slow.extra))?;
             kinds.push(Fault::Slow { node: NodeId(slow.node), extra });
         }
+        if let Some(lossy) = &self.lossy {
+            let per_mille = |name: &str, p: f64| field(&key(name), harness::parse_per_mille(&p.to_string()));
+            kinds.push(Fault::Lossy(harness::Lossiness {
+                drop_per_mille: per_mille("lossy.drop", lossy.drop)?,
+                duplicate_per_mille: per_mille("lossy.duplicate", lossy.duplicate)?,
+                reorder: lossy.reorder,
+            }));
+        }
         if self.heal == Some(true) {
             kinds.push(Fault::Heal);
         }
         match kinds.len() {
             1 => Ok(TimedFault { at, until, fault: kinds.remove(0) }),
-            0 => Err(format!("fault[{index}]: needs one of crash, restart, partition, cut, slow, heal")),
-            _ => Err(format!("fault[{index}]: has more than one of crash, restart, partition, cut, slow, heal")),
+            0 => Err(format!("fault[{index}]: needs one of crash, restart, partition, cut, slow, lossy, heal")),
+            _ => Err(format!("fault[{index}]: has more than one of crash, restart, partition, cut, slow, lossy, heal")),
         }
     }
 }
@@ -279,6 +300,10 @@ cut = { from = 0, to = 1 }
 [[fault]]
 at = "0ms"
 slow = { node = 3, extra = "5ms" }
+[[fault]]
+at = "1s"
+until = "1500ms"
+lossy = { drop = 0.25, reorder = true }
 "#;
         let file = parse(text).unwrap();
         let mut spec = RunSpec::default();
@@ -290,7 +315,16 @@ slow = { node = 3, extra = "5ms" }
         assert!(spec.network.reorder);
         assert_eq!(spec.workload.initiator, harness::Initiator::Node(4));
         let faults: Vec<String> = spec.faults.faults.iter().map(|f| f.to_string()).collect();
-        assert_eq!(faults, ["crash:7@0ms", "partition:0,1|2,3@1s..2s", "cut:0->1@1s", "slow:3+5ms@0ms"]);
+        assert_eq!(
+            faults,
+            [
+                "crash:7@0ms",
+                "partition:0,1|2,3@1s..2s",
+                "cut:0->1@1s",
+                "slow:3+5ms@0ms",
+                "lossy:drop=0.25,dup=0,reorder@1s..1500ms"
+            ]
+        );
     }
 
     #[test]
@@ -382,6 +416,9 @@ pub fn to_toml(algorithm: &str, spec: &RunSpec, comment: &str) -> String {
             }
             Fault::Cut { from, to } => format!("cut = {{ from = {}, to = {} }}\n", from.0, to.0),
             Fault::Slow { node, extra } => format!("slow = {{ node = {}, extra = \"{}\" }}\n", node.0, d(*extra)),
+            Fault::Lossy(l) => {
+                format!("lossy = {{ drop = {}, duplicate = {}, reorder = {} }}\n", l.drop(), l.duplicate(), l.reorder)
+            }
             Fault::Heal => "heal = true\n".to_string(),
         });
     }
@@ -411,6 +448,7 @@ mod round_trip {
             "partition:0,1|2,3,4@1s..2s",
             "cut:0->1@1s..1500ms",
             "slow:3+5ms@0ms..1s",
+            "lossy:drop=0.125,dup=0.05@1s..2s",
             "heal@2s",
         ] {
             spec.faults.faults.push(text.parse().unwrap());

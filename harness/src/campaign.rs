@@ -1,6 +1,7 @@
 //! Random fault plans for campaigns (`workbench check`).
 //!
-//! A plan holds one to four faults of the classes asked for, each starting between 50 ms and
+//! A plan holds one to four faults of the classes asked for (crashes, crash-and-restart, two-way
+//! partitions and one-way cuts, slow nodes, bursts of loss, duplication and reordering), each starting between 50 ms and
 //! 1.5 s and healed (restart, end of partition or slowness) by 2 s, so a correct algorithm can
 //! make progress afterwards. Crashes never take down a majority at once.
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Fault, FaultClass, FaultPlan, NodeId, TimedFault};
+use crate::{Fault, FaultClass, FaultPlan, Lossiness, NodeId, TimedFault};
 
 /// Every fault of a plan is healed by this time.
 pub const HEALED_BY: Duration = Duration::from_secs(2);
@@ -62,6 +63,11 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -
                 node: NodeId(rng.random_range(0..nodes as u32)),
                 extra: Duration::from_millis(rng.random_range(1..=15)),
             },
+            FaultClass::Loss => Fault::Lossy(Lossiness {
+                drop_per_mille: rng.random_range(50..=250),
+                duplicate_per_mille: rng.random_range(0..=150),
+                reorder: rng.random_bool(0.5),
+            }),
         };
         faults.push(TimedFault { at, until: Some(until), fault });
     }

@@ -10,6 +10,7 @@
 //! | `partition:0,1\|2,3,4@1s..2s` | two-way partition into {0,1} and {2,3,4}; nodes in no group form one more group |
 //! | `cut:0->1@1s..2s` | messages from 0 to 1 are lost (one-way) |
 //! | `slow:3+5ms@0ms..1s` | messages to and from node 3 take 5 ms longer |
+//! | `lossy:drop=0.2,dup=0.1,reorder@1s..2s` | a burst: every link loses, duplicates and reorders |
 //! | `heal@2s` | every partition and cut ends |
 
 use std::fmt;
@@ -28,6 +29,8 @@ pub enum FaultClass {
     Partition,
     /// Slow nodes: messages to and from them take longer (links stay FIFO).
     Timing,
+    /// Lossy bursts: for a while every link loses, duplicates and (maybe) reorders messages.
+    Loss,
 }
 
 impl std::str::FromStr for FaultClass {
@@ -37,7 +40,8 @@ impl std::str::FromStr for FaultClass {
             "crash" => Ok(FaultClass::Crash),
             "partition" => Ok(FaultClass::Partition),
             "timing" => Ok(FaultClass::Timing),
-            other => Err(format!("`{other}` is not a fault class (use crash, partition or timing)")),
+            "loss" => Ok(FaultClass::Loss),
+            other => Err(format!("`{other}` is not a fault class (use crash, partition, timing or loss)")),
         }
     }
 }
@@ -55,8 +59,41 @@ pub enum Fault {
     Cut { from: NodeId, to: NodeId },
     /// Messages to and from `node` take `extra` longer.
     Slow { node: NodeId, extra: Duration },
+    /// Every link loses, duplicates and maybe reorders messages (on top of the network's own
+    /// settings).
+    Lossy(Lossiness),
     /// Every partition and cut in force ends.
     Heal,
+}
+
+/// How lossy a burst makes the links. Probabilities are kept in thousandths so plans compare
+/// and print exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lossiness {
+    pub drop_per_mille: u16,
+    pub duplicate_per_mille: u16,
+    pub reorder: bool,
+}
+
+impl Lossiness {
+    /// The loss probability.
+    pub fn drop(&self) -> f64 {
+        f64::from(self.drop_per_mille) / 1000.0
+    }
+
+    /// The duplication probability.
+    pub fn duplicate(&self) -> f64 {
+        f64::from(self.duplicate_per_mille) / 1000.0
+    }
+}
+
+/// Parses a probability in [0, 1] with at most three decimals into thousandths.
+pub fn parse_per_mille(text: &str) -> Result<u16, String> {
+    let p: f64 = text.trim().parse().map_err(|_| format!("`{}` is not a probability", text.trim()))?;
+    if !(0.0..=1.0).contains(&p) {
+        return Err(format!("`{}` is not a probability in [0, 1]", text.trim()));
+    }
+    Ok((p * 1000.0).round() as u16)
 }
 
 /// A fault that starts at `at` and, if `until` is given, is undone then.
@@ -115,6 +152,13 @@ pub enum FaultAction {
     SlowEnd {
         node: NodeId,
     },
+    LossyStart {
+        id: usize,
+        lossiness: Lossiness,
+    },
+    LossyEnd {
+        id: usize,
+    },
     Heal,
 }
 
@@ -162,6 +206,11 @@ impl FaultPlan {
                         }
                     }
                 }
+                Fault::Lossy(l) => {
+                    if l.drop_per_mille > 1000 || l.duplicate_per_mille > 1000 {
+                        return Err(SpecError::field(field("lossy"), "probabilities must be in [0, 1]"));
+                    }
+                }
                 Fault::Heal => {}
             }
         }
@@ -196,6 +245,9 @@ impl FaultPlan {
                 Fault::Slow { node, extra } => {
                     (FaultAction::SlowStart { node: *node, extra: *extra }, Some(FaultAction::SlowEnd { node: *node }))
                 }
+                Fault::Lossy(lossiness) => {
+                    (FaultAction::LossyStart { id, lossiness: *lossiness }, Some(FaultAction::LossyEnd { id }))
+                }
                 Fault::Heal => (FaultAction::Heal, None),
             };
             actions.push((timed.at, start));
@@ -213,6 +265,7 @@ impl FaultPlan {
 pub struct LinkState {
     blocks: Vec<(usize, LinkBlock)>,
     slow: Vec<(NodeId, Duration)>,
+    lossy: Vec<(usize, Lossiness)>,
 }
 
 impl LinkState {
@@ -227,6 +280,8 @@ impl LinkState {
                 self.slow.push((*node, *extra));
             }
             FaultAction::SlowEnd { node } => self.slow.retain(|(n, _)| n != node),
+            FaultAction::LossyStart { id, lossiness } => self.lossy.push((*id, *lossiness)),
+            FaultAction::LossyEnd { id } => self.lossy.retain(|(l, _)| l != id),
             FaultAction::Crash(_) | FaultAction::Restart(_) => {}
         }
     }
@@ -235,6 +290,16 @@ impl LinkState {
     #[inline]
     pub fn blocked(&self, from: NodeId, to: NodeId) -> bool {
         !self.blocks.is_empty() && self.blocks.iter().any(|(_, b)| b.blocks(from, to))
+    }
+
+    /// The lossiness of the bursts in force, combined (the worst of each), if any.
+    #[inline]
+    pub fn lossiness(&self) -> Option<Lossiness> {
+        self.lossy.iter().map(|(_, l)| *l).reduce(|a, b| Lossiness {
+            drop_per_mille: a.drop_per_mille.max(b.drop_per_mille),
+            duplicate_per_mille: a.duplicate_per_mille.max(b.duplicate_per_mille),
+            reorder: a.reorder || b.reorder,
+        })
     }
 
     /// The extra latency slow nodes add to a message from `from` to `to`.
@@ -280,9 +345,23 @@ impl FromStr for TimedFault {
                 let (node, extra) = args.split_once('+').ok_or_else(|| format!("`{args}`: slow is NODE+DELAY"))?;
                 Fault::Slow { node: parse_node(node)?, extra: parse_duration(extra)? }
             }
+            "lossy" => {
+                let mut lossiness = Lossiness { drop_per_mille: 0, duplicate_per_mille: 0, reorder: false };
+                for part in args.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    match part.split_once('=') {
+                        Some(("drop", p)) => lossiness.drop_per_mille = parse_per_mille(p)?,
+                        Some(("dup", p)) => lossiness.duplicate_per_mille = parse_per_mille(p)?,
+                        None if part == "reorder" => lossiness.reorder = true,
+                        _ => return Err(format!("`{part}`: lossy takes drop=P, dup=P and reorder")),
+                    }
+                }
+                Fault::Lossy(lossiness)
+            }
             "heal" => Fault::Heal,
             other => {
-                return Err(format!("`{other}` is not a fault (use crash, restart, partition, cut, slow or heal)"))
+                return Err(format!(
+                    "`{other}` is not a fault (use crash, restart, partition, cut, slow, lossy or heal)"
+                ))
             }
         };
         Ok(TimedFault { at, until, fault })
@@ -300,6 +379,12 @@ impl fmt::Display for TimedFault {
             }
             Fault::Cut { from, to } => write!(f, "cut:{}->{}", from.0, to.0)?,
             Fault::Slow { node, extra } => write!(f, "slow:{}+{}", node.0, format_duration(*extra))?,
+            Fault::Lossy(l) => {
+                write!(f, "lossy:drop={},dup={}", l.drop(), l.duplicate())?;
+                if l.reorder {
+                    write!(f, ",reorder")?;
+                }
+            }
             Fault::Heal => write!(f, "heal")?,
         }
         write!(f, "@{}", format_duration(self.at))?;
@@ -327,6 +412,8 @@ mod tests {
             "partition:0,1|2,3,4@1s..2s",
             "cut:0->1@1s",
             "slow:3+5ms@0ms..1s",
+            "lossy:drop=0.2,dup=0.05,reorder@1s..2s",
+            "lossy:drop=0,dup=0.1@1s..2s",
             "heal@2s",
         ] {
             let fault: TimedFault = text.parse().unwrap();

@@ -99,7 +99,9 @@ pub use counts::MessageCounts;
 pub use driver::{Driver, DriverCommand, DriverContext};
 pub use duration::{format_duration, parse_duration};
 pub use error::{RunError, SpecError};
-pub use fault::{Fault, FaultAction, FaultClass, FaultPlan, LinkBlock, LinkState, TimedFault};
+pub use fault::{
+    parse_per_mille, Fault, FaultAction, FaultClass, FaultPlan, LinkBlock, LinkState, Lossiness, TimedFault,
+};
 pub use history::{ClientOperation, Event, EventKind, History};
 pub use id::NodeId;
 pub use latency::{Latency, LatencyShape};

@@ -34,8 +34,8 @@ pub struct Transmitter {
 }
 
 impl Transmitter {
-    /// A transmitter drawing from `rng`. `may_slow` says whether the fault plan slows nodes
-    /// (which can reorder a constant-latency link).
+    /// A transmitter drawing from `rng`. `may_slow` says whether the fault plan slows nodes or
+    /// has lossy bursts (either can reorder a constant-latency link).
     pub fn new(config: NetworkConfig, rng: ChaCha8Rng, may_slow: bool) -> Self {
         let clamp_fifo = !config.reorder && (!config.latency.is_constant() || may_slow);
         Transmitter { config, rng, clamp_fifo, last_delivery: HashMap::new() }
@@ -44,26 +44,30 @@ impl Transmitter {
     /// Decides the fate of a message sent from `from` to `to` at `now`.
     #[inline]
     pub fn transmit(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState) -> Transmission {
-        if links.blocked(from, to) || (self.config.drop > 0.0 && self.rng.random_bool(self.config.drop)) {
+        let burst = links.lossiness();
+        let drop = burst.map_or(self.config.drop, |b| self.config.drop.max(b.drop()));
+        if links.blocked(from, to) || (drop > 0.0 && self.rng.random_bool(drop)) {
             return Transmission::Dropped;
         }
-        let at = self.delivery_time(from, to, now, links);
-        let duplicate = if self.config.duplicate > 0.0 && self.rng.random_bool(self.config.duplicate) {
-            Some(self.delivery_time(from, to, now, links))
+        let reorder = self.config.reorder || burst.is_some_and(|b| b.reorder);
+        let at = self.delivery_time(from, to, now, links, reorder);
+        let duplicate_p = burst.map_or(self.config.duplicate, |b| self.config.duplicate.max(b.duplicate()));
+        let duplicate = if duplicate_p > 0.0 && self.rng.random_bool(duplicate_p) {
+            Some(self.delivery_time(from, to, now, links, reorder))
         } else {
             None
         };
         Transmission::Deliver { at, duplicate }
     }
 
-    fn delivery_time(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState) -> Time {
+    fn delivery_time(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState, reorder: bool) -> Time {
         let mut latency = self.config.latency.sample(&mut self.rng) + links.extra_latency(from, to);
-        if self.config.reorder {
+        if reorder {
             let jitter = self.rng.random_range(0..=latency.as_nanos() as u64);
             latency += Duration::from_nanos(jitter);
         }
         let mut at = now + latency;
-        if self.clamp_fifo {
+        if self.clamp_fifo && !reorder {
             let last = self.last_delivery.entry((from, to)).or_insert(Time::ZERO);
             at = at.max(*last);
             *last = at;
@@ -102,6 +106,27 @@ mod tests {
         let constant = NetworkConfig { reorder: true, ..NetworkConfig::default() };
         let times = deliveries(constant, 500);
         assert!(times.windows(2).any(|w| w[0] > w[1]));
+    }
+
+    #[test]
+    fn a_lossy_burst_drops_and_duplicates_only_while_it_lasts() {
+        let mut tx = Transmitter::new(NetworkConfig::default(), seeded_rng(7, 0), true);
+        let mut links = LinkState::default();
+        let burst = crate::Lossiness { drop_per_mille: 500, duplicate_per_mille: 500, reorder: true };
+        let mut fates = |links: &LinkState| {
+            (0..2_000).map(|_| tx.transmit(NodeId(0), NodeId(1), Time::ZERO, links)).collect::<Vec<_>>()
+        };
+        let quiet = fates(&links);
+        assert!(quiet.iter().all(|t| matches!(t, Transmission::Deliver { duplicate: None, .. })));
+        links.apply(&crate::FaultAction::LossyStart { id: 3, lossiness: burst });
+        let lossy = fates(&links);
+        let dropped = lossy.iter().filter(|t| **t == Transmission::Dropped).count();
+        let doubled = lossy.iter().filter(|t| matches!(t, Transmission::Deliver { duplicate: Some(_), .. })).count();
+        assert!((800..1_200).contains(&dropped), "{dropped} of 2000 dropped at p=0.5");
+        assert!((300..700).contains(&doubled), "{doubled} of the ~1000 delivered duplicated at p=0.5");
+        links.apply(&crate::FaultAction::LossyEnd { id: 3 });
+        let after = fates(&links);
+        assert!(after.iter().all(|t| matches!(t, Transmission::Deliver { duplicate: None, .. })));
     }
 
     #[test]

@@ -437,8 +437,12 @@ impl Algorithm for MultiPaxos {
     const SUMMARY: &'static str = "stable leader, phase 1 once per leadership; 2(N-1) per command";
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
-    const TOLERATES: &'static [harness::FaultClass] =
-        &[harness::FaultClass::Crash, harness::FaultClass::Partition, harness::FaultClass::Timing];
+    const TOLERATES: &'static [harness::FaultClass] = &[
+        harness::FaultClass::Crash,
+        harness::FaultClass::Partition,
+        harness::FaultClass::Timing,
+        harness::FaultClass::Loss,
+    ];
 
     fn configure(spec: &RunSpec) -> Result<MultiPaxosConfig, SpecError> {
         MultiPaxosConfig::for_spec::<Self>(spec)

@@ -380,8 +380,12 @@ impl Algorithm for Paxos {
     const FAMILY: Family = Family::Replication;
     const SUMMARY: &'static str = "Basic Paxos per log slot, no leader; 4(N-1) per value + N-1 to learn";
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
-    const TOLERATES: &'static [harness::FaultClass] =
-        &[harness::FaultClass::Crash, harness::FaultClass::Partition, harness::FaultClass::Timing];
+    const TOLERATES: &'static [harness::FaultClass] = &[
+        harness::FaultClass::Crash,
+        harness::FaultClass::Partition,
+        harness::FaultClass::Timing,
+        harness::FaultClass::Loss,
+    ];
 
     fn configure(spec: &RunSpec) -> Result<PaxosConfig, SpecError> {
         PaxosConfig::for_spec::<Self>(spec)

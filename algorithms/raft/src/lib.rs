@@ -620,8 +620,12 @@ impl Algorithm for Raft {
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
 
-    const TOLERATES: &'static [harness::FaultClass] =
-        &[harness::FaultClass::Crash, harness::FaultClass::Partition, harness::FaultClass::Timing];
+    const TOLERATES: &'static [harness::FaultClass] = &[
+        harness::FaultClass::Crash,
+        harness::FaultClass::Partition,
+        harness::FaultClass::Timing,
+        harness::FaultClass::Loss,
+    ];
 
     fn configure(spec: &RunSpec) -> Result<RaftConfig, SpecError> {
         RaftConfig::for_spec::<Self>(spec)

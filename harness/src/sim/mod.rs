@@ -91,7 +91,7 @@ impl<N: Node> Simulation<N> {
     /// Builds the cluster; nothing runs until [`Simulation::run`].
     pub fn new(setup: RunSetup<N>) -> Self {
         let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _ } = setup;
-        let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. }));
+        let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. } | Fault::Lossy(_)));
         let slots = NodeId::all(nodes)
             .map(|id| Slot {
                 node: Some(N::new(id, nodes, &config, None)),

@@ -31,7 +31,7 @@ const NETWORK_STREAM_BASE: u64 = 1 << 40;
 /// Runs the setup with one thread per node and returns when the driver is done or time is up.
 pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
     let RunSetup { config, nodes, seed, network, faults, mut driver, time_limit, monitor } = setup;
-    let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. }));
+    let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. } | Fault::Lossy(_)));
     let links = SharedLinks::default();
     let (report_tx, report_rx) = unbounded::<Report>();
     let (inboxes, receivers): (Vec<Sender<Envelope<N::Msg>>>, Vec<_>) = (0..nodes).map(|_| unbounded()).unzip();

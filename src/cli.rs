@@ -164,7 +164,8 @@ pub struct RunArgs {
     /// restart:2@1s, partition:0,1|2,3@1s..2s, cut:0->1@1s, slow:3+5ms@0ms..1s, heal@2s.
     #[arg(long = "fault", value_parser = parse_fault)]
     pub faults: Vec<TimedFault>,
-    /// An algorithm variant (see `workbench list`).
+    /// An algorithm variant (see `workbench list`); `default` runs the algorithm as published,
+    /// overriding a scenario file's variant.
     #[arg(long)]
     pub variant: Option<String>,
     /// Mutex: light (one request at a time, round-robin) or heavy (everyone contends) [heavy].

@@ -50,6 +50,27 @@ fn every_teaching_scenario_shows_its_violation() {
     }
 }
 
+// Issue: a failing scenario for the Raft previous-term mutant replays its violation, and correct
+// Raft passes the same plan.
+#[test]
+fn every_mutant_scenario_shows_its_violation_and_the_published_algorithm_passes_it() {
+    let files = toml_files("scenarios/mutants");
+    assert!(files.iter().any(|f| f.ends_with("raft-commit-previous-term.toml")));
+    for path in files {
+        let (code, record, stderr) = run(&path, &[]);
+        assert_eq!(code, Some(1), "{}: {stderr}", path.display());
+        let violations: Vec<&str> =
+            record["violations"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(
+            violations.iter().any(|v| v.starts_with("state-machine-safety") || v.starts_with("leader-completeness")),
+            "{}: {violations:?}",
+            path.display()
+        );
+        let (code, record, stderr) = run(&path, &["--variant", "default"]);
+        assert_eq!(code, Some(0), "{} without the mutant: {stderr} {record}", path.display());
+    }
+}
+
 #[test]
 fn flags_override_the_file() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mutex-ricart-agrawala.toml");

@@ -50,7 +50,8 @@ pub fn spec_of(args: &RunArgs) -> Result<(String, RunSpec), Failure> {
         spec.duration = args.duration;
     }
     if args.variant.is_some() {
-        spec.variant = args.variant.clone();
+        // `default` undoes a scenario file's variant: the algorithm as published.
+        spec.variant = args.variant.clone().filter(|v| v != "default");
     }
     if args.reorder {
         spec.network.reorder = true;

@@ -39,6 +39,7 @@ const CAUGHT: &[(&str, &str, &str)] = &[
     ("bully", "bug-lower-id-wins", "5"),                  // first: seed 1
     ("centralized", "bug-no-queue", "5"),                 // first: seed 1
     ("maekawa", "bug-no-inquire", "5"),                   // first: seed 1
+    ("token-ring", "bug-no-generation-check", "5"),       // first: seed 1 (a duplication burst)
 ];
 
 #[test]

@@ -68,6 +68,11 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -
                 duplicate_per_mille: rng.random_range(0..=150),
                 reorder: rng.random_bool(0.5),
             }),
+            FaultClass::Duplication => Fault::Lossy(Lossiness {
+                drop_per_mille: 0,
+                duplicate_per_mille: rng.random_range(50..=300),
+                reorder: false,
+            }),
         };
         faults.push(TimedFault { at, until: Some(until), fault });
     }

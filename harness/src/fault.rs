@@ -31,6 +31,9 @@ pub enum FaultClass {
     Timing,
     /// Lossy bursts: for a while every link loses, duplicates and (maybe) reorders messages.
     Loss,
+    /// Duplication bursts: for a while every link delivers some messages twice (FIFO, nothing
+    /// lost), the fault a protocol with stamps or sequence numbers is built to absorb.
+    Duplication,
 }
 
 impl std::str::FromStr for FaultClass {
@@ -41,7 +44,8 @@ impl std::str::FromStr for FaultClass {
             "partition" => Ok(FaultClass::Partition),
             "timing" => Ok(FaultClass::Timing),
             "loss" => Ok(FaultClass::Loss),
-            other => Err(format!("`{other}` is not a fault class (use crash, partition, timing or loss)")),
+            "duplication" => Ok(FaultClass::Duplication),
+            other => Err(format!("`{other}` is not a fault class (use crash, partition, timing, loss or duplication)")),
         }
     }
 }

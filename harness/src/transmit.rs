@@ -20,10 +20,15 @@ pub enum Transmission {
     Deliver { at: Time, duplicate: Option<Time> },
 }
 
+/// A duplicate copy trails the original by up to this many of its latencies.
+const STRAGGLE: u64 = 5;
+
 /// Samples loss, duplication and latency, and keeps links FIFO unless reordering is allowed.
 ///
 /// With `reorder`, each message waits a further random time up to its own latency, so messages
-/// on one link overtake each other even under a constant latency.
+/// on one link overtake each other even under a constant latency. A duplicate copy always waits
+/// a further random time of up to [`STRAGGLE`] latencies (it is a straggler, not a twin arriving
+/// at the same instant); on a FIFO link later messages queue behind it.
 pub struct Transmitter {
     config: NetworkConfig,
     rng: ChaCha8Rng,
@@ -37,7 +42,7 @@ impl Transmitter {
     /// A transmitter drawing from `rng`. `may_slow` says whether the fault plan slows nodes or
     /// has lossy bursts (either can reorder a constant-latency link).
     pub fn new(config: NetworkConfig, rng: ChaCha8Rng, may_slow: bool) -> Self {
-        let clamp_fifo = !config.reorder && (!config.latency.is_constant() || may_slow);
+        let clamp_fifo = !config.reorder && (!config.latency.is_constant() || may_slow || config.duplicate > 0.0);
         Transmitter { config, rng, clamp_fifo, last_delivery: HashMap::new() }
     }
 
@@ -50,20 +55,32 @@ impl Transmitter {
             return Transmission::Dropped;
         }
         let reorder = self.config.reorder || burst.is_some_and(|b| b.reorder);
-        let at = self.delivery_time(from, to, now, links, reorder);
+        let at = self.delivery_time(from, to, now, links, reorder, false);
         let duplicate_p = burst.map_or(self.config.duplicate, |b| self.config.duplicate.max(b.duplicate()));
         let duplicate = if duplicate_p > 0.0 && self.rng.random_bool(duplicate_p) {
-            Some(self.delivery_time(from, to, now, links, reorder))
+            Some(self.delivery_time(from, to, now, links, reorder, true))
         } else {
             None
         };
         Transmission::Deliver { at, duplicate }
     }
 
-    fn delivery_time(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState, reorder: bool) -> Time {
+    /// When a message sent at `now` arrives. A `straggler` (a duplicate copy) waits a further
+    /// random time up to its latency, so copies arrive apart even on constant-latency links.
+    fn delivery_time(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        now: Time,
+        links: &LinkState,
+        reorder: bool,
+        straggler: bool,
+    ) -> Time {
         let mut latency = self.config.latency.sample(&mut self.rng) + links.extra_latency(from, to);
-        if reorder {
-            let jitter = self.rng.random_range(0..=latency.as_nanos() as u64);
+        if reorder || straggler {
+            // A straggling copy (a retransmission, a slower path) may trail by several latencies.
+            let spread = if straggler { STRAGGLE } else { 1 };
+            let jitter = self.rng.random_range(0..=latency.as_nanos() as u64 * spread);
             latency += Duration::from_nanos(jitter);
         }
         let mut at = now + latency;

@@ -135,10 +135,16 @@ pub fn check(args: &CheckArgs) -> Result<(String, bool), Failure> {
         vec![registry::find(&args.target).map_err(Failure::Usage)?]
     };
     let wanted: Vec<FaultClass> = match args.faults.as_str() {
-        "chaos" => vec![FaultClass::Crash, FaultClass::Partition, FaultClass::Timing, FaultClass::Loss],
+        "chaos" => vec![
+            FaultClass::Crash,
+            FaultClass::Partition,
+            FaultClass::Timing,
+            FaultClass::Loss,
+            FaultClass::Duplication,
+        ],
         "crash" => vec![FaultClass::Crash],
         "partition" => vec![FaultClass::Partition],
-        "network" => vec![FaultClass::Partition, FaultClass::Timing, FaultClass::Loss],
+        "network" => vec![FaultClass::Partition, FaultClass::Timing, FaultClass::Loss, FaultClass::Duplication],
         other => {
             return Err(Failure::Usage(format!("faults: `{other}` is not one of chaos, crash, partition, network")))
         }

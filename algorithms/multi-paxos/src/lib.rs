@@ -442,6 +442,7 @@ impl Algorithm for MultiPaxos {
         harness::FaultClass::Partition,
         harness::FaultClass::Timing,
         harness::FaultClass::Loss,
+        harness::FaultClass::Duplication,
     ];
 
     fn configure(spec: &RunSpec) -> Result<MultiPaxosConfig, SpecError> {

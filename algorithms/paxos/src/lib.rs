@@ -385,6 +385,7 @@ impl Algorithm for Paxos {
         harness::FaultClass::Partition,
         harness::FaultClass::Timing,
         harness::FaultClass::Loss,
+        harness::FaultClass::Duplication,
     ];
 
     fn configure(spec: &RunSpec) -> Result<PaxosConfig, SpecError> {

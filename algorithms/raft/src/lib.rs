@@ -625,6 +625,7 @@ impl Algorithm for Raft {
         harness::FaultClass::Partition,
         harness::FaultClass::Timing,
         harness::FaultClass::Loss,
+        harness::FaultClass::Duplication,
     ];
 
     fn configure(spec: &RunSpec) -> Result<RaftConfig, SpecError> {

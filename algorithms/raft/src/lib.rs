@@ -120,9 +120,14 @@ impl Raft {
         self.nodes / 2 + 1
     }
 
-    fn persist(&self, cx: &mut Context<Self>) {
+    /// What goes to stable storage (the forget-vote mutant leaves the vote out).
+    fn stable(&self) -> RaftStable {
         let voted_for = if self.config.mutant == Some(Mutant::ForgetVote) { None } else { self.voted_for };
-        cx.persist(RaftStable { current_term: self.current_term, voted_for, log: self.log.durable() });
+        RaftStable { current_term: self.current_term, voted_for, log: self.log.durable() }
+    }
+
+    fn persist(&self, cx: &mut Context<Self>) {
+        cx.persist(self.stable());
     }
 
     fn reset_election_timer(&self, cx: &mut Context<Self>) {

@@ -106,6 +106,26 @@ fn one_vote_per_term_and_the_mutant_votes_twice() {
     }
 }
 
+// Figure 2: votedFor is persistent state. A voter that restarts within the term must still refuse
+// a second candidate; the mutant that does not persist it votes again. (Random campaigns do not
+// find this one: it needs a split vote with the deciding voter restarting inside the election.)
+#[test]
+fn a_restarted_voter_remembers_its_vote_and_the_forget_vote_mutant_does_not() {
+    for (mutant, second_granted) in [(None, false), (Some(Mutant::ForgetVote), true)] {
+        let config = RaftConfig { mutant, ..RaftConfig::default() };
+        let (mut voter, mut cx) = restarted(2, 3, &[], 0, config.clone());
+        let ask = RaftMsg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0, pre_vote: false };
+        voter.on_message(&mut cx, NodeId(0), ask.clone());
+        cx.take_effects();
+        let mut again = Raft::new(NodeId(2), 3, &config, Some(voter.stable()));
+        let mut cx = Context::for_test(NodeId(2), 3);
+        again.on_start(&mut cx);
+        again.on_message(&mut cx, NodeId(1), ask);
+        let votes: Vec<_> = cx.take_effects().sends.into_iter().filter(|(to, _)| *to == NodeId(1)).collect();
+        assert_eq!(votes, vec![(NodeId(1), RaftMsg::Vote { term: 1, granted: second_granted, pre_vote: false })]);
+    }
+}
+
 // §5.3: a follower refuses entries whose predecessor it lacks, and says where to back up to.
 #[test]
 fn a_follower_refuses_a_gap_and_truncates_a_conflict() {

@@ -187,7 +187,7 @@ fn dueling_proposers_livelock_without_backoff_and_progress_with_it() {
 // heal every node learns every value.
 #[test]
 fn partitions_decide_only_with_a_majority_and_healing_lets_all_learn() {
-    let heal = Time(1000_000_000);
+    let heal = Time(1_000_000_000);
     for seed in 1..=3 {
         let timed = |fault: &str| RunSpec {
             ops: None,
@@ -197,14 +197,14 @@ fn partitions_decide_only_with_a_majority_and_healing_lets_all_learn() {
         };
         let (_, history) = run(&timed("partition:0,2|1,3|4@0ms..1s"));
         assert_eq!(applied_by(&history, 5, heal), vec![0; 5], "seed {seed}: no majority, nothing decided");
-        let end = applied_by(&history, 5, Time(2400_000_000));
+        let end = applied_by(&history, 5, Time(2_400_000_000));
         assert!(end.iter().all(|a| *a > 0), "seed {seed}: everyone decides after the heal: {end:?}");
 
         let (_, history) = run(&timed("partition:0|1,2,3|4@0ms..1s"));
         let during = applied_by(&history, 5, heal);
         assert!(during[1] > 0 && during[2] > 0 && during[3] > 0, "seed {seed}: the majority decides: {during:?}");
         assert_eq!((during[0], during[4]), (0, 0), "seed {seed}: the isolated nodes learn nothing: {during:?}");
-        let end = applied_by(&history, 5, Time(2400_000_000));
+        let end = applied_by(&history, 5, Time(2_400_000_000));
         assert!(end[0] >= during[1] && end[4] >= during[1], "seed {seed}: the isolated catch up: {end:?}");
     }
 }

@@ -1,9 +1,10 @@
 //! Random fault plans for campaigns (`workbench check`).
 //!
 //! A plan holds one to four faults of the classes asked for (crashes, crash-and-restart, two-way
-//! partitions and one-way cuts, slow nodes, bursts of loss, duplication and reordering), each starting between 50 ms and
-//! 1.5 s and healed (restart, end of partition or slowness) by 2 s, so a correct algorithm can
-//! make progress afterwards. Crashes never take down a majority at once.
+//! partitions and one-way cuts, slow nodes, bursts of loss, duplication and reordering), each
+//! starting between 50 ms and 1.5 s and healed (restart, end of partition or slowness) by 2 s, so
+//! a correct algorithm can make progress afterwards. Three crashes in ten are quick bounces,
+//! restarted within 30 ms, as a supervised process would be. Crashes never take down a majority at once.
 
 use std::time::Duration;
 
@@ -31,7 +32,11 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -
     let mut crashed: Vec<(Duration, Duration)> = Vec::new();
     for _ in 0..count {
         let class = classes[rng.random_range(0..classes.len())];
-        let (at, until) = window(rng);
+        let (at, mut until) = window(rng);
+        if class == FaultClass::Crash && rng.random_bool(0.3) {
+            // A bounce: the process dies and its supervisor restarts it at once.
+            until = at + Duration::from_millis(rng.random_range(1..=30));
+        }
         let fault = match class {
             FaultClass::Crash => {
                 // At most a minority down at any moment: count overlapping crash windows.

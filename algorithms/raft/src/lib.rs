@@ -105,6 +105,8 @@ pub struct Raft {
     role: Role,
     leader: Option<NodeId>,
     votes: BTreeSet<NodeId>,
+    /// Candidate: who has answered our RequestVote this term (granted or not).
+    answered: BTreeSet<NodeId>,
     last_leader_contact: Option<Time>,
     // Leader only.
     progress: Vec<Progress>,
@@ -200,11 +202,14 @@ impl Raft {
         self.leader = None;
         self.persist(cx);
         self.votes = BTreeSet::from([self.id]);
+        self.answered.clear();
         self.reset_election_timer(cx);
         if self.votes.len() >= self.majority() {
             return self.become_leader(cx);
         }
         self.request_votes(cx, false);
+        // §5.1: "servers retry RPCs if they do not receive a response in a timely manner".
+        cx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat);
     }
 
     fn become_leader(&mut self, cx: &mut Context<Self>) {
@@ -354,6 +359,9 @@ impl Raft {
             return self.become_follower(cx, term);
         }
         let counting = if pre_vote { Role::PreCandidate } else { Role::Candidate };
+        if self.role == Role::Candidate && !pre_vote && term == self.current_term {
+            self.answered.insert(from);
+        }
         if self.role != counting || !granted || (!pre_vote && term != self.current_term) {
             return;
         }
@@ -479,7 +487,25 @@ impl Raft {
         self.replicate(cx, from);
     }
 
+    /// A candidate asks again whoever has not answered its RequestVote.
+    fn retry_votes(&mut self, cx: &mut Context<Self>) {
+        let silent: Vec<NodeId> = cx.peers().filter(|p| !self.answered.contains(p)).collect();
+        for peer in silent {
+            let ask = RaftMsg::RequestVote {
+                term: self.current_term,
+                last_log_index: self.log.last_index(),
+                last_log_term: self.log.last_term(),
+                pre_vote: false,
+            };
+            cx.send(peer, ask);
+        }
+        cx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat);
+    }
+
     fn on_heartbeat_timer(&mut self, cx: &mut Context<Self>) {
+        if self.role == Role::Candidate {
+            return self.retry_votes(cx);
+        }
         if self.role != Role::Leader {
             return;
         }
@@ -577,6 +603,7 @@ impl Node for Raft {
             role: Role::Follower,
             leader: None,
             votes: BTreeSet::new(),
+            answered: BTreeSet::new(),
             last_leader_contact: None,
             progress: Vec::new(),
             waiting: BTreeMap::new(),

@@ -82,8 +82,10 @@ impl Driver for NoopClients {
 
 fn config(batch: bool) -> RaftConfig {
     let mut config = RaftConfig {
-        election_timeout: (Duration::from_millis(20), Duration::from_millis(40)),
-        heartbeat: Duration::from_millis(10),
+        // The paper's defaults: a shorter timeout lets a follower thread that the OS deschedules
+        // for a few tens of milliseconds on a busy 2-core machine depose the leader mid-run.
+        election_timeout: (Duration::from_millis(150), Duration::from_millis(300)),
+        heartbeat: Duration::from_millis(50),
         observe_entries: false,
         ..RaftConfig::default()
     };

@@ -36,6 +36,13 @@ pub enum FaultClass {
     Duplication,
 }
 
+impl FaultClass {
+    /// Every class: what a protocol built for crash-recovery on an unreliable asynchronous
+    /// network (Raft, Paxos) is meant to survive.
+    pub const ALL: &'static [FaultClass] =
+        &[FaultClass::Crash, FaultClass::Partition, FaultClass::Timing, FaultClass::Loss, FaultClass::Duplication];
+}
+
 impl std::str::FromStr for FaultClass {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

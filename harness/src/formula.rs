@@ -94,6 +94,22 @@ pub fn entries(history: &History) -> impl Iterator<Item = crate::NodeId> + '_ {
     history.events.iter().filter(|e| e.kind == crate::EventKind::Observed(crate::Observation::Exited)).map(|e| e.node)
 }
 
+/// The replication formula scenario: one closed-loop client, one command at a time, 20 commands,
+/// reliable 1 ms links.
+pub fn one_client(nodes: usize) -> RunSpec {
+    RunSpec {
+        nodes,
+        ops: Some(20),
+        workload: crate::Workload { clients: 1, ..crate::Workload::default() },
+        ..RunSpec::default()
+    }
+}
+
+/// The client commands of a run that got an answer.
+pub fn answered(history: &History) -> u64 {
+    history.clients.iter().filter(|o| o.completed.is_some()).count() as u64
+}
+
 /// The election formula scenario: one election started by `initiator`, optionally with the
 /// highest id crashed at time zero, on reliable 1 ms links.
 pub fn one_election(nodes: usize, initiator: u32, highest_crashed: bool) -> RunSpec {

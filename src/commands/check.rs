@@ -135,13 +135,7 @@ pub fn check(args: &CheckArgs) -> Result<(String, bool), Failure> {
         vec![registry::find(&args.target).map_err(Failure::Usage)?]
     };
     let wanted: Vec<FaultClass> = match args.faults.as_str() {
-        "chaos" => vec![
-            FaultClass::Crash,
-            FaultClass::Partition,
-            FaultClass::Timing,
-            FaultClass::Loss,
-            FaultClass::Duplication,
-        ],
+        "chaos" => FaultClass::ALL.to_vec(),
         "crash" => vec![FaultClass::Crash],
         "partition" => vec![FaultClass::Partition],
         "network" => vec![FaultClass::Partition, FaultClass::Timing, FaultClass::Loss, FaultClass::Duplication],

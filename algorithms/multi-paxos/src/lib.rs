@@ -51,9 +51,6 @@ use paxos::{Ballot, Disk, Value};
 use config::{MultiPaxosConfig, Mutant};
 use messages::MultiPaxosMsg;
 
-/// Values per catch-up answer at most.
-const CATCH_UP_BATCH: usize = 64;
-
 /// Multi-Paxos's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MultiPaxosTimer {
@@ -400,7 +397,7 @@ impl Node for MultiPaxos {
             MultiPaxosMsg::Reject { ballot, promised } => self.on_reject(cx, ballot, promised),
             MultiPaxosMsg::Heartbeat { ballot, commit } => self.on_heartbeat(cx, from, ballot, commit),
             MultiPaxosMsg::CatchUp { from: first } => {
-                let values = self.learner.known_from(first, CATCH_UP_BATCH);
+                let values = self.learner.catch_up_from(first);
                 if !values.is_empty() {
                     cx.send(from, MultiPaxosMsg::CatchUpReply { values });
                 }
@@ -437,13 +434,7 @@ impl Algorithm for MultiPaxos {
     const SUMMARY: &'static str = "stable leader, phase 1 once per leadership; 2(N-1) per command";
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
-    const TOLERATES: &'static [harness::FaultClass] = &[
-        harness::FaultClass::Crash,
-        harness::FaultClass::Partition,
-        harness::FaultClass::Timing,
-        harness::FaultClass::Loss,
-        harness::FaultClass::Duplication,
-    ];
+    const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 
     fn configure(spec: &RunSpec) -> Result<MultiPaxosConfig, SpecError> {
         MultiPaxosConfig::for_spec::<Self>(spec)
@@ -458,14 +449,9 @@ impl Algorithm for MultiPaxos {
         Some(harness::formula::Formula {
             text: "2(N-1) per command (Accept + Accepted per follower; commits piggybacked)",
             source: "Lamport, Paxos Made Simple (2001) §3",
-            scenario: |nodes| RunSpec {
-                nodes,
-                ops: Some(20),
-                workload: harness::Workload { clients: 1, ..harness::Workload::default() },
-                ..RunSpec::default()
-            },
+            scenario: harness::formula::one_client,
             expected: |nodes, history| {
-                let commands = history.clients.iter().filter(|o| o.completed.is_some()).count() as u64;
+                let commands = harness::formula::answered(history);
                 // Plus the election: N-1 Prepares and N-1 Promises.
                 (commands + 1) * 2 * (nodes as u64 - 1)
             },

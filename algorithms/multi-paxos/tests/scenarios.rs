@@ -60,20 +60,30 @@ fn first_leader(spec: &RunSpec) -> (Time, NodeId) {
     leaders(&run(&RunSpec { faults: FaultPlan::default(), ..spec.clone() }).1)[0]
 }
 
+/// A busy 5-node run of `ops` commands, its first leader, and the millisecond `after` ms past
+/// that leader's election (when a fault aimed at it should strike).
+fn busy_with_leader(seed: u64, ops: u64, after: u64) -> (RunSpec, NodeId, u64) {
+    let base = RunSpec {
+        ops: Some(ops),
+        workload: Workload { client_think: Duration::from_millis(4), ..Workload::default() },
+        ..spec(5, seed)
+    };
+    let (elected, leader) = first_leader(&base);
+    (base, leader, elected.0 / 1_000_000 + after)
+}
+
+/// `base` with its leader crashed at `at` ms and restarted 500 ms later.
+fn leader_crash(base: RunSpec, leader: NodeId, at: u64) -> RunSpec {
+    RunSpec { faults: faults(&[format!("crash:{}@{at}ms..{}ms", leader.0, at + 500)]), ..base }
+}
+
 // A crashed leader is replaced; values it had chosen survive (recovery re-proposes them), and
 // every command completes exactly once.
 #[test]
 fn a_new_leader_is_elected_after_a_crash_and_no_chosen_command_is_lost() {
     for seed in 1..=5 {
-        let base = RunSpec {
-            ops: Some(400),
-            workload: Workload { client_think: Duration::from_millis(4), ..Workload::default() },
-            ..spec(5, seed)
-        };
-        let (elected, old) = first_leader(&base);
-        let crash_at = elected.0 / 1_000_000 + 100;
-        let spec = RunSpec { faults: faults(&[format!("crash:{}@{crash_at}ms..{}ms", old.0, crash_at + 500)]), ..base };
-        let (record, history) = run(&spec);
+        let (base, old, crash_at) = busy_with_leader(seed, 400, 100);
+        let (record, history) = run(&leader_crash(base, old, crash_at));
         assert_eq!(record.ops, 400, "seed {seed}");
         let after: Vec<NodeId> =
             leaders(&history).into_iter().filter(|(t, _)| t.0 > crash_at * 1_000_000).map(|(_, n)| n).collect();
@@ -86,18 +96,8 @@ fn a_new_leader_is_elected_after_a_crash_and_no_chosen_command_is_lost() {
 #[test]
 fn skipping_recovery_loses_chosen_commands() {
     let caught = (1..=5).any(|seed| {
-        let base = RunSpec {
-            ops: Some(400),
-            workload: Workload { client_think: Duration::from_millis(4), ..Workload::default() },
-            ..spec(5, seed)
-        };
-        let (elected, old) = first_leader(&base);
-        let crash_at = elected.0 / 1_000_000 + 100;
-        let spec = RunSpec {
-            faults: faults(&[format!("crash:{}@{crash_at}ms..{}ms", old.0, crash_at + 500)]),
-            variant: Some("bug-skip-recovery".into()),
-            ..base
-        };
+        let (base, old, crash_at) = busy_with_leader(seed, 400, 100);
+        let spec = RunSpec { variant: Some("bug-skip-recovery".into()), ..leader_crash(base, old, crash_at) };
         let record = harness::run::<MultiPaxos>(&spec).unwrap();
         record.violations.iter().any(|v| v.starts_with("one-value-per-slot"))
     });
@@ -109,13 +109,7 @@ fn skipping_recovery_loses_chosen_commands() {
 #[test]
 fn a_partitioned_leader_is_replaced_and_steps_down_after_the_heal() {
     for seed in 1..=3 {
-        let base = RunSpec {
-            ops: Some(300),
-            workload: Workload { client_think: Duration::from_millis(4), ..Workload::default() },
-            ..spec(5, seed)
-        };
-        let (elected, old) = first_leader(&base);
-        let at = elected.0 / 1_000_000 + 50;
+        let (base, old, at) = busy_with_leader(seed, 300, 50);
         let others: Vec<String> = (0..5u32).filter(|n| *n != old.0).map(|n| n.to_string()).collect();
         let cut = format!("partition:{}|{}@{at}ms..{}ms", old.0, others.join(","), at + 600);
         let (record, history) = run(&RunSpec { faults: faults(&[cut]), ..base });

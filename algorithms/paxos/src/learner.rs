@@ -13,6 +13,9 @@ use harness::{ClientReply, Context, Node, Observation, ReplyOutcome};
 
 use crate::{Disk, Value};
 
+/// Values per catch-up answer at most.
+pub const CATCH_UP_BATCH: usize = 64;
+
 /// Chosen values, the applied prefix, and the clients waiting on it.
 #[derive(Debug, Default)]
 pub struct Learner {
@@ -52,9 +55,10 @@ impl Learner {
         self.chosen.range(self.applied + 1..).next().is_some()
     }
 
-    /// The values known from `from` on, at most `limit` of them, in slot order.
-    pub fn known_from(&self, from: u64, limit: usize) -> Vec<(u64, Value)> {
-        self.chosen.range(from..).take(limit).map(|(s, v)| (*s, v.clone())).collect()
+    /// A catch-up answer: the values known from `from` on, at most [`CATCH_UP_BATCH`] of them,
+    /// in slot order (the asker asks again from its new first unknown slot).
+    pub fn catch_up_from(&self, from: u64) -> Vec<(u64, Value)> {
+        self.chosen.range(from..).take(CATCH_UP_BATCH).map(|(s, v)| (*s, v.clone())).collect()
     }
 
     /// The result of client `client`'s command `seq` if it has been applied.

@@ -55,9 +55,6 @@ use learner::Learner;
 use messages::PaxosMsg;
 pub use value::Value;
 
-/// Values per catch-up answer at most.
-const CATCH_UP_BATCH: usize = 64;
-
 /// Basic Paxos's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PaxosTimer {
@@ -341,7 +338,7 @@ impl Node for Paxos {
                 self.learn(cx, slot, value)
             }
             PaxosMsg::CatchUp { from: first } => {
-                let values = self.learner.known_from(first, CATCH_UP_BATCH);
+                let values = self.learner.catch_up_from(first);
                 if !values.is_empty() {
                     cx.send(from, PaxosMsg::CatchUpReply { values });
                 }
@@ -380,13 +377,7 @@ impl Algorithm for Paxos {
     const FAMILY: Family = Family::Replication;
     const SUMMARY: &'static str = "Basic Paxos per log slot, no leader; 4(N-1) per value + N-1 to learn";
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
-    const TOLERATES: &'static [harness::FaultClass] = &[
-        harness::FaultClass::Crash,
-        harness::FaultClass::Partition,
-        harness::FaultClass::Timing,
-        harness::FaultClass::Loss,
-        harness::FaultClass::Duplication,
-    ];
+    const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 
     fn configure(spec: &RunSpec) -> Result<PaxosConfig, SpecError> {
         PaxosConfig::for_spec::<Self>(spec)
@@ -401,14 +392,9 @@ impl Algorithm for Paxos {
         Some(harness::formula::Formula {
             text: "4(N-1) per value + N-1 Chosen = 5(N-1) per command",
             source: "Lamport, Paxos Made Simple (2001) §2.2-2.4",
-            scenario: |nodes| RunSpec {
-                nodes,
-                ops: Some(20),
-                workload: harness::Workload { clients: 1, ..harness::Workload::default() },
-                ..RunSpec::default()
-            },
+            scenario: harness::formula::one_client,
             expected: |nodes, history| {
-                let commands = history.clients.iter().filter(|o| o.completed.is_some()).count() as u64;
+                let commands = harness::formula::answered(history);
                 commands * 5 * (nodes as u64 - 1)
             },
         })

@@ -652,13 +652,7 @@ impl Algorithm for Raft {
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
 
-    const TOLERATES: &'static [harness::FaultClass] = &[
-        harness::FaultClass::Crash,
-        harness::FaultClass::Partition,
-        harness::FaultClass::Timing,
-        harness::FaultClass::Loss,
-        harness::FaultClass::Duplication,
-    ];
+    const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 
     fn configure(spec: &RunSpec) -> Result<RaftConfig, SpecError> {
         RaftConfig::for_spec::<Self>(spec)
@@ -679,14 +673,9 @@ impl Algorithm for Raft {
         Some(harness::formula::Formula {
             text: "2(N-1) per command (AppendEntries + reply per follower; heartbeats apart)",
             source: "Ongaro & Ousterhout 2014 §5.3; Ongaro's thesis §10",
-            scenario: |nodes| RunSpec {
-                nodes,
-                ops: Some(20),
-                workload: harness::Workload { clients: 1, ..harness::Workload::default() },
-                ..RunSpec::default()
-            },
+            scenario: harness::formula::one_client,
             expected: |nodes, history| {
-                let commands = history.clients.iter().filter(|o| o.completed.is_some()).count() as u64;
+                let commands = harness::formula::answered(history);
                 // Plus the election: N-1 RequestVotes, N-1 votes, and the no-op's round.
                 (commands + 1) * 2 * (nodes as u64 - 1) + 2 * (nodes as u64 - 1)
             },

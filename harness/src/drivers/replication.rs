@@ -1,18 +1,18 @@
 //! The replication-family driver: closed-loop clients of the replicated key-value store.
 //!
-//! Each client has one command outstanding (and waits up to `client_think` between commands). It
-//! sends it to the node it believes leads; on
-//! `NotLeader` it follows the hint (after a client round trip of 1 ms) or tries the next node; on
-//! silence for `client_timeout` it sends the same command (same client id and sequence number)
-//! to the next node. The store's deduplication makes retries take effect once. Each client's
+//! Each client has one command outstanding, and waits up to `client_think` between commands. It
+//! sends the command to the node it believes leads; on `NotLeader` it follows the hint (after a
+//! client round trip of 1 ms) or tries the next node; on silence for `client_timeout` it sends
+//! the same command (same client id and sequence number) to the next node. The store's deduplication makes retries take effect once. Each client's
 //! commands, with invocation and completion times, form the history the linearizability checker
 //! reads; a command still unanswered at the end has an unknown outcome.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use rand::Rng;
 
-use crate::kv::{Command, KvOp};
+use crate::kv::{Command, Key, KvOp};
 use crate::{ClientOp, ClientOperation, ClientReply, Driver, DriverContext, Event, NodeId, ReplyOutcome, Workload};
 
 /// A client's round trip when it is redirected to a known leader.
@@ -41,6 +41,8 @@ pub struct ReplicationDriver {
     target: Option<u64>,
     clients: Vec<Client>,
     history: Vec<ClientOperation>,
+    /// Per key, the values puts have issued so far, in issue order (what a CAS may expect).
+    put_values: HashMap<Key, Vec<String>>,
     issued: u64,
     completed: u64,
 }
@@ -57,7 +59,16 @@ impl ReplicationDriver {
         let clients = (0..workload.clients)
             .map(|c| Client { target: NodeId(c % nodes as u32), outstanding: None, next_seq: 1 })
             .collect();
-        ReplicationDriver { nodes, workload, target, clients, history: Vec::new(), issued: 0, completed: 0 }
+        ReplicationDriver {
+            nodes,
+            workload,
+            target,
+            clients,
+            history: Vec::new(),
+            put_values: HashMap::new(),
+            issued: 0,
+            completed: 0,
+        }
     }
 
     fn generate(&self, dx: &mut DriverContext, client: usize, seq: u64) -> KvOp {
@@ -68,17 +79,12 @@ impl ReplicationDriver {
             4..=6 => KvOp::Get { key },
             7..=8 => KvOp::Append { key, value },
             _ => {
-                // Expect the value some earlier put or append of this key wrote, or nothing.
-                let earlier: Vec<&ClientOperation> =
-                    self.history.iter().filter(|o| matches!(&o.op, KvOp::Put { key: k, .. } if *k == key)).collect();
+                // Expect the value some earlier put of this key wrote, or nothing.
+                let earlier = self.put_values.get(&key).map_or(&[][..], Vec::as_slice);
                 let expected = if earlier.is_empty() || dx.rng().random_bool(0.2) {
                     None
                 } else {
-                    let pick = earlier[dx.rng().random_range(0..earlier.len())];
-                    match &pick.op {
-                        KvOp::Put { value, .. } => Some(value.clone()),
-                        _ => None,
-                    }
+                    Some(earlier[dx.rng().random_range(0..earlier.len())].clone())
                 };
                 KvOp::Cas { key, expected, new: value }
             }
@@ -94,6 +100,9 @@ impl ReplicationDriver {
         let seq = self.clients[client].next_seq;
         self.clients[client].next_seq += 1;
         let op = self.generate(dx, client, seq);
+        if let KvOp::Put { key, value } = &op {
+            self.put_values.entry(*key).or_default().push(value.clone());
+        }
         self.history.push(ClientOperation {
             client: client as u32,
             seq,

@@ -28,6 +28,7 @@
 //! [[fault]]                    # any number; `until` undoes the fault
 //! at = "0ms"
 //! crash = 7                    # or restart = N, partition = [[0, 1], [2, 3]],
+//!                              # bridge = { left = [0, 1], via = 2, right = [3, 4] },
 //!                              # cut = { from = 0, to = 1 }, slow = { node = 3, extra = "5ms" },
 //!                              # lossy = { drop = 0.2, duplicate = 0.1, reorder = true },
 //!                              # heal = true
@@ -89,6 +90,7 @@ struct FaultEntry {
     crash: Option<u32>,
     restart: Option<u32>,
     partition: Option<Vec<Vec<u32>>>,
+    bridge: Option<BridgeEntry>,
     cut: Option<CutEntry>,
     slow: Option<SlowEntry>,
     lossy: Option<LossyEntry>,
@@ -104,6 +106,14 @@ struct LossyEntry {
     duplicate: f64,
     #[serde(default)]
     reorder: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BridgeEntry {
+    left: Vec<u32>,
+    via: u32,
+    right: Vec<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,6 +249,10 @@ impl FaultEntry {
                 groups: groups.iter().map(|g| g.iter().map(|n| NodeId(*n)).collect()).collect(),
             });
         }
+        if let Some(bridge) = &self.bridge {
+            let ids = |side: &[u32]| side.iter().map(|n| NodeId(*n)).collect();
+            kinds.push(Fault::Bridge { left: ids(&bridge.left), via: NodeId(bridge.via), right: ids(&bridge.right) });
+        }
         if let Some(cut) = &self.cut {
             kinds.push(Fault::Cut { from: NodeId(cut.from), to: NodeId(cut.to) });
         }
@@ -259,8 +273,10 @@ impl FaultEntry {
         }
         match kinds.len() {
             1 => Ok(TimedFault { at, until, fault: kinds.remove(0) }),
-            0 => Err(format!("fault[{index}]: needs one of crash, restart, partition, cut, slow, lossy, heal")),
-            _ => Err(format!("fault[{index}]: has more than one of crash, restart, partition, cut, slow, lossy, heal")),
+            0 => Err(format!("fault[{index}]: needs one of crash, restart, partition, bridge, cut, slow, lossy, heal")),
+            _ => Err(format!(
+                "fault[{index}]: has more than one of crash, restart, partition, bridge, cut, slow, lossy, heal"
+            )),
         }
     }
 }
@@ -298,6 +314,10 @@ partition = [[0, 1], [2, 3]]
 at = "1s"
 cut = { from = 0, to = 1 }
 [[fault]]
+at = "1s"
+until = "2s"
+bridge = { left = [0, 1], via = 2, right = [3, 4] }
+[[fault]]
 at = "0ms"
 slow = { node = 3, extra = "5ms" }
 [[fault]]
@@ -321,6 +341,7 @@ lossy = { drop = 0.25, reorder = true }
                 "crash:7@0ms",
                 "partition:0,1|2,3@1s..2s",
                 "cut:0->1@1s",
+                "bridge:0,1|2|3,4@1s..2s",
                 "slow:3+5ms@0ms",
                 "lossy:drop=0.25,dup=0,reorder@1s..1500ms"
             ]
@@ -414,6 +435,9 @@ pub fn to_toml(algorithm: &str, spec: &RunSpec, comment: &str) -> String {
                     groups.iter().map(|g| format!("[{}]", ids(g))).collect::<Vec<_>>().join(", ")
                 )
             }
+            Fault::Bridge { left, via, right } => {
+                format!("bridge = {{ left = [{}], via = {}, right = [{}] }}\n", ids(left), via.0, ids(right))
+            }
             Fault::Cut { from, to } => format!("cut = {{ from = {}, to = {} }}\n", from.0, to.0),
             Fault::Slow { node, extra } => format!("slow = {{ node = {}, extra = \"{}\" }}\n", node.0, d(*extra)),
             Fault::Lossy(l) => {
@@ -447,6 +471,7 @@ mod round_trip {
             "crash:2@100ms..300ms",
             "partition:0,1|2,3,4@1s..2s",
             "cut:0->1@1s..1500ms",
+            "bridge:0|1|2,3,4@1s..2s",
             "slow:3+5ms@0ms..1s",
             "lossy:drop=0.125,dup=0.05@1s..2s",
             "heal@2s",

@@ -1,7 +1,7 @@
 //! Random fault plans for campaigns (`workbench check`).
 //!
 //! A plan holds one to four faults of the classes asked for (crashes, crash-and-restart, two-way
-//! partitions and one-way cuts, slow nodes, bursts of loss, duplication and reordering), each
+//! partitions, bridges and one-way cuts, slow nodes, bursts of loss, duplication and reordering), each
 //! starting between 50 ms and 1.5 s and healed (restart, end of partition or slowness) by 2 s, so
 //! a correct algorithm can make progress afterwards. Three crashes in ten are quick bounces,
 //! restarted within 30 ms, as a supervised process would be. Crashes never take down a majority at once.
@@ -48,20 +48,21 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -
                 Fault::Crash { node: NodeId(rng.random_range(0..nodes as u32)) }
             }
             FaultClass::Partition => {
-                if rng.random_bool(0.3) {
-                    let from = rng.random_range(0..nodes as u32);
-                    let to = (from + rng.random_range(1..nodes as u32)) % nodes as u32;
-                    Fault::Cut { from: NodeId(from), to: NodeId(to) }
+                let mut ids: Vec<NodeId> = (0..nodes as u32).map(NodeId).collect();
+                for i in (1..ids.len()).rev() {
+                    ids.swap(i, rng.random_range(0..=i));
+                }
+                let shape = rng.random_range(0..10);
+                if shape < 3 {
+                    Fault::Cut { from: ids[0], to: ids[1] }
+                } else if shape < 5 && nodes >= 3 {
+                    // A bridge: one node is the only link between the two halves of the rest.
+                    let split = rng.random_range(2..nodes);
+                    Fault::Bridge { left: ids[1..split].to_vec(), via: ids[0], right: ids[split..].to_vec() }
                 } else {
-                    let split = rng.random_range(1..nodes as u32);
-                    let mut ids: Vec<u32> = (0..nodes as u32).collect();
-                    for i in (1..ids.len()).rev() {
-                        ids.swap(i, rng.random_range(0..=i));
-                    }
-                    let (a, b) = ids.split_at(split as usize);
-                    Fault::Partition {
-                        groups: vec![a.iter().map(|n| NodeId(*n)).collect(), b.iter().map(|n| NodeId(*n)).collect()],
-                    }
+                    let split = rng.random_range(1..nodes);
+                    let (a, b) = ids.split_at(split);
+                    Fault::Partition { groups: vec![a.to_vec(), b.to_vec()] }
                 }
             }
             FaultClass::Timing => Fault::Slow {

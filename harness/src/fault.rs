@@ -1,4 +1,5 @@
-//! Fault plans: a timed list of crashes, restarts, partitions, one-way cuts and slow nodes.
+//! Fault plans: a timed list of crashes, restarts, partitions, bridges, one-way cuts and slow
+//! nodes.
 //!
 //! On the command line a fault is written `KIND@AT[..UNTIL]`:
 //!
@@ -8,6 +9,7 @@
 //! | `crash:2@100ms..300ms` | node 2 crashes at 100 ms and restarts from stable storage at 300 ms |
 //! | `restart:2@1s` | node 2 restarts at 1 s |
 //! | `partition:0,1\|2,3,4@1s..2s` | two-way partition into {0,1} and {2,3,4}; nodes in no group form one more group |
+//! | `bridge:0,1\|2\|3,4@1s..2s` | {0,1} and {3,4} cannot talk; node 2 still talks to both (Jepsen's "bridge") |
 //! | `cut:0->1@1s..2s` | messages from 0 to 1 are lost (one-way) |
 //! | `slow:3+5ms@0ms..1s` | messages to and from node 3 take 5 ms longer |
 //! | `lossy:drop=0.2,dup=0.1,reorder@1s..2s` | a burst: every link loses, duplicates and reorders |
@@ -25,7 +27,8 @@ use crate::{NodeId, SpecError};
 pub enum FaultClass {
     /// Crash, then restart from stable storage.
     Crash,
-    /// Two-way partitions and one-way cuts (messages across them are lost), healed later.
+    /// Two-way partitions, bridges (a partial partition that one node spans) and one-way cuts
+    /// (messages across them are lost), healed later.
     Partition,
     /// Slow nodes: messages to and from them take longer (links stay FIFO).
     Timing,
@@ -66,6 +69,11 @@ pub enum Fault {
     Restart { node: NodeId },
     /// Two-way partition: nodes in different groups cannot exchange messages.
     Partition { groups: Vec<Vec<NodeId>> },
+    /// Partial partition: `left` and `right` cannot talk to each other, while `via` (and any node
+    /// in neither side) still talks to both, so each side sees a different majority. This is
+    /// Jepsen's "bridge" nemesis; it is how a real switch fault can leave one node as the only
+    /// link between two halves.
+    Bridge { left: Vec<NodeId>, via: NodeId, right: Vec<NodeId> },
     /// One-way cut: messages from `from` to `to` are lost.
     Cut { from: NodeId, to: NodeId },
     /// Messages to and from `node` take `extra` longer.
@@ -128,6 +136,11 @@ pub enum LinkBlock {
     Partition {
         group_of: Vec<u32>,
     },
+    /// `side_of[node]` is 1 or 2 for the two sides of a bridge, 0 for the rest; links between
+    /// side 1 and side 2 are cut.
+    Sides {
+        side_of: Vec<u8>,
+    },
     Cut {
         from: NodeId,
         to: NodeId,
@@ -138,6 +151,7 @@ impl LinkBlock {
     fn blocks(&self, from: NodeId, to: NodeId) -> bool {
         match self {
             LinkBlock::Partition { group_of } => group_of[from.index()] != group_of[to.index()],
+            LinkBlock::Sides { side_of } => side_of[from.index()] * side_of[to.index()] == 2,
             LinkBlock::Cut { from: f, to: t } => *f == from && *t == to,
         }
     }
@@ -217,6 +231,23 @@ impl FaultPlan {
                         }
                     }
                 }
+                Fault::Bridge { left, via, right } => {
+                    check(*via, "via")?;
+                    if left.is_empty() || right.is_empty() {
+                        return Err(SpecError::field(field("groups"), "a bridge needs a node on each side"));
+                    }
+                    let mut seen = vec![false; nodes];
+                    seen[via.index()] = true;
+                    for node in left.iter().chain(right) {
+                        check(*node, "groups")?;
+                        if std::mem::replace(&mut seen[node.index()], true) {
+                            return Err(SpecError::field(
+                                field("groups"),
+                                format!("node {} is named twice in the bridge", node.0),
+                            ));
+                        }
+                    }
+                }
                 Fault::Lossy(l) => {
                     if l.drop_per_mille > 1000 || l.duplicate_per_mille > 1000 {
                         return Err(SpecError::field(field("lossy"), "probabilities must be in [0, 1]"));
@@ -248,6 +279,16 @@ impl FaultPlan {
                         FaultAction::Block { id, block: LinkBlock::Partition { group_of } },
                         Some(FaultAction::Unblock { id }),
                     )
+                }
+                Fault::Bridge { left, right, .. } => {
+                    let mut side_of = vec![0u8; nodes];
+                    for node in left {
+                        side_of[node.index()] = 1;
+                    }
+                    for node in right {
+                        side_of[node.index()] = 2;
+                    }
+                    (FaultAction::Block { id, block: LinkBlock::Sides { side_of } }, Some(FaultAction::Unblock { id }))
                 }
                 Fault::Cut { from, to } => (
                     FaultAction::Block { id, block: LinkBlock::Cut { from: *from, to: *to } },
@@ -348,6 +389,16 @@ impl FromStr for TimedFault {
                     .map(|group| group.split(',').filter(|s| !s.trim().is_empty()).map(parse_node).collect())
                     .collect::<Result<_, _>>()?,
             },
+            "bridge" => {
+                let parts: Vec<&str> = args.split('|').collect();
+                let [left, via, right] = parts[..] else {
+                    return Err(format!("`{args}`: a bridge is LEFT|VIA|RIGHT, e.g. bridge:0,1|2|3,4"));
+                };
+                let side = |text: &str| {
+                    text.split(',').filter(|s| !s.trim().is_empty()).map(parse_node).collect::<Result<Vec<_>, _>>()
+                };
+                Fault::Bridge { left: side(left)?, via: parse_node(via)?, right: side(right)? }
+            }
             "cut" => {
                 let (from, to) = args.split_once("->").ok_or_else(|| format!("`{args}`: a cut is FROM->TO"))?;
                 Fault::Cut { from: parse_node(from)?, to: parse_node(to)? }
@@ -371,7 +422,7 @@ impl FromStr for TimedFault {
             "heal" => Fault::Heal,
             other => {
                 return Err(format!(
-                    "`{other}` is not a fault (use crash, restart, partition, cut, slow, lossy or heal)"
+                    "`{other}` is not a fault (use crash, restart, partition, bridge, cut, slow, lossy or heal)"
                 ))
             }
         };
@@ -388,6 +439,7 @@ impl fmt::Display for TimedFault {
             Fault::Partition { groups } => {
                 write!(f, "partition:{}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join("|"))?
             }
+            Fault::Bridge { left, via, right } => write!(f, "bridge:{}|{}|{}", ids(left), via.0, ids(right))?,
             Fault::Cut { from, to } => write!(f, "cut:{}->{}", from.0, to.0)?,
             Fault::Slow { node, extra } => write!(f, "slow:{}+{}", node.0, format_duration(*extra))?,
             Fault::Lossy(l) => {
@@ -421,6 +473,7 @@ mod tests {
             "crash:2@100ms..300ms",
             "restart:1@1s",
             "partition:0,1|2,3,4@1s..2s",
+            "bridge:0,1|2|3,4@1s..2s",
             "cut:0->1@1s",
             "slow:3+5ms@0ms..1s",
             "lossy:drop=0.2,dup=0.05,reorder@1s..2s",
@@ -442,6 +495,9 @@ mod tests {
             ("partition:0,1|1,2@1ms", "fault[0].groups"),
             ("partition:0,9@1ms", "fault[0].groups"),
             ("cut:1->1@1ms", "fault[0].to"),
+            ("bridge:0|1|0@1ms", "fault[0].groups"),
+            ("bridge:0|1|@1ms", "fault[0].groups"),
+            ("bridge:0|7|2@1ms", "fault[0].via"),
             ("crash:1@5ms..2ms", "fault[0].until"),
         ];
         for (text, field) in cases {
@@ -461,6 +517,24 @@ mod tests {
         assert!(!links.blocked(NodeId(3), NodeId(4)), "unlisted nodes share a side");
         links.apply(&actions[1].1);
         assert!(!links.blocked(NodeId(0), NodeId(2)));
+    }
+
+    #[test]
+    fn a_bridge_cuts_its_two_sides_apart_and_nothing_else() {
+        let plan = plan(&["bridge:0,1|2|3,4@1ms..5ms"]);
+        let actions = plan.actions(6);
+        let mut links = LinkState::default();
+        links.apply(&actions[0].1);
+        for (a, b) in [(0, 3), (0, 4), (1, 3), (1, 4)] {
+            assert!(links.blocked(NodeId(a), NodeId(b)), "{a}->{b}");
+            assert!(links.blocked(NodeId(b), NodeId(a)), "{b}->{a}");
+        }
+        for (a, b) in [(0, 1), (3, 4), (0, 2), (2, 3), (2, 4), (5, 0), (5, 3), (2, 5)] {
+            assert!(!links.blocked(NodeId(a), NodeId(b)), "{a}->{b}");
+            assert!(!links.blocked(NodeId(b), NodeId(a)), "{b}->{a}");
+        }
+        links.apply(&actions[1].1);
+        assert!(!links.blocked(NodeId(0), NodeId(3)));
     }
 
     #[test]

@@ -1,9 +1,16 @@
 //! Leader Completeness (Raft §5.4, Figure 3; TLA+ `LeaderCompleteness`): if an entry is
-//! committed, it is in the log of every leader of a later term. Checked when a node announces
-//! itself leader: its log must hold the highest entry committed so far (and with it, by the chain
-//! digest, every earlier one).
+//! committed in term T, it is in the log of every leader of a term after T. Checked when a node
+//! announces itself leader of term t: its log must hold the highest entry committed in a term
+//! before t (and with it, by the chain digest, every earlier one).
+//!
+//! The term an entry is committed in is the newest term the committing node has seen a leader
+//! of (a follower learns the commit index from that leader). A leader of an *older* term can
+//! still be elected after a commit (a stale candidate in a minority that a delayed vote
+//! completes); it owes nothing to commits of later terms.
 
-use crate::History;
+use std::collections::BTreeMap;
+
+use crate::{EventKind, History, Observation};
 
 use super::log_replay::{Change, LogReplay};
 use super::Checker;
@@ -20,20 +27,28 @@ impl Checker for LeaderCompleteness {
 
     fn check(&self, history: &History) -> Vec<String> {
         let mut replay = LogReplay::new(self.nodes);
-        // The highest committed index and its chain.
-        let mut highest: Option<(u64, u64)> = None;
+        // The newest leader term each node has seen.
+        let mut known_term = vec![0u64; self.nodes];
+        // Per commit term, the highest index committed in it and its chain.
+        let mut highest: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
         let mut violations = Vec::new();
         for event in &history.events {
+            if let EventKind::Observed(Observation::Leader { term, .. }) = &event.kind {
+                let known = &mut known_term[event.node.index()];
+                *known = (*known).max(*term);
+            }
             match replay.apply(event) {
                 Change::Committed { to, .. } => {
                     if let Some((_, chain)) = replay.logs[event.node.index()].at(to) {
-                        if highest.is_none_or(|(index, _)| to > index) {
-                            highest = Some((to, chain));
+                        let slot = highest.entry(known_term[event.node.index()]).or_insert((to, chain));
+                        if to > slot.0 {
+                            *slot = (to, chain);
                         }
                     }
                 }
                 Change::BecameLeader { term } => {
-                    if let Some((index, chain)) = highest {
+                    let owed = highest.range(..term).map(|(_, entry)| *entry).max_by_key(|(index, _)| *index);
+                    if let Some((index, chain)) = owed {
                         let held = replay.logs[event.node.index()].at(index);
                         if held.map(|(_, c)| c) != Some(chain) {
                             violations.push(format!(
@@ -53,7 +68,7 @@ impl Checker for LeaderCompleteness {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EventKind, NodeId, Observation};
+    use crate::NodeId;
 
     fn appended(index: u64, term: u64, chain: u64) -> EventKind {
         EventKind::Observed(Observation::Appended { index, term, chain })
@@ -76,5 +91,24 @@ mod tests {
             (5, 1, EventKind::Observed(Observation::Leader { leader: NodeId(1), term: 2 })),
         ]);
         assert!(LeaderCompleteness { nodes: 3 }.check(&fine).is_empty());
+    }
+
+    #[test]
+    fn a_leader_of_an_older_term_elected_late_owes_nothing_to_newer_commits() {
+        let leader = |leader: u32, term: u64| EventKind::Observed(Observation::Leader { leader: NodeId(leader), term });
+        let h = History::from_millis([
+            (1, 0, leader(0, 8)),
+            (1, 1, leader(0, 8)),
+            (2, 0, appended(1, 8, 7)),
+            (2, 1, appended(1, 8, 7)),
+            (3, 0, EventKind::Observed(Observation::Committed { index: 1 })),
+            // n2, cut off, finishes an election for term 7 that started long ago.
+            (5, 2, leader(2, 7)),
+        ]);
+        assert!(LeaderCompleteness { nodes: 3 }.check(&h).is_empty());
+        // The same leader, of term 9, is a violation.
+        let mut late = h.clone();
+        late.events.last_mut().unwrap().kind = leader(2, 9);
+        assert_eq!(LeaderCompleteness { nodes: 3 }.check(&late).len(), 1);
     }
 }

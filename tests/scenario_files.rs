@@ -1,5 +1,6 @@
-//! Every file in scenarios/ runs: the examples cleanly, the teaching ones showing the violation
-//! they are about; malformed files are rejected naming the key; flags override the file.
+//! Every file in scenarios/ runs: the examples and the regressions (runs `workbench check` once
+//! failed on, each commented with the bug it found) cleanly, the teaching ones showing the
+//! violation they are about; malformed files are rejected naming the key; flags override the file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,6 +37,17 @@ fn every_example_scenario_runs_clean() {
         let (code, record, stderr) = run(&path, &[]);
         assert_eq!(code, Some(0), "{}: {stderr} {record}", path.display());
         assert!(record["ops"].as_u64().unwrap() > 0, "{}", path.display());
+    }
+}
+
+#[test]
+fn every_regression_scenario_runs_clean() {
+    let files = toml_files("scenarios/regressions");
+    assert!(!files.is_empty());
+    for path in files {
+        let (code, record, stderr) = run(&path, &[]);
+        assert_eq!(code, Some(0), "{}: {stderr} {record}", path.display());
+        assert_eq!(record["violations"], serde_json::json!([]), "{}", path.display());
     }
 }
 

@@ -42,7 +42,7 @@ pub mod config;
 pub mod log;
 pub mod messages;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use harness::kv::{Command, KvStore};
 use harness::{
@@ -82,7 +82,13 @@ enum Role {
 struct Progress {
     next_index: u64,
     match_index: u64,
-    in_flight: u32,
+    /// The last index of each AppendEntries sent and not yet answered, oldest first. An answer
+    /// frees those it covers, so a duplicated or late answer frees nothing twice (counting
+    /// answers instead let duplicates open the window wider and wider: a message storm).
+    in_flight: VecDeque<u64>,
+    /// After a refusal the leader probes: one AppendEntries at a time, and `probe` is the
+    /// `prev_index` it sent. Refusals of anything else are stale; a success past it ends probing.
+    probe: Option<u64>,
     last_sent: Time,
     /// Heard from it since the last CheckQuorum round.
     heard: bool,
@@ -256,16 +262,23 @@ impl Raft {
         cx.send(peer, msg);
         let pipelined = self.config.max_in_flight > 1;
         let progress = &mut self.progress[peer.index()];
-        progress.in_flight += 1;
+        if progress.probe.is_some() {
+            progress.probe = Some(prev_index);
+        }
+        progress.in_flight.push_back(prev_index + count);
         progress.last_sent = cx.now();
         if pipelined {
             progress.next_index = next + count;
         }
     }
 
-    /// An empty AppendEntries anchored at what the follower is known to hold.
+    /// An empty AppendEntries anchored where the next entries would go when nothing is in flight
+    /// (so it doubles as a probe of a follower whose log the leader does not know yet), else at
+    /// what the follower is known to hold.
     fn heartbeat(&mut self, cx: &mut Context<Self>, peer: NodeId) {
-        let anchor = self.progress[peer.index()].match_index.min(self.log.last_index());
+        let progress = &self.progress[peer.index()];
+        let anchor = if progress.in_flight.is_empty() { progress.next_index - 1 } else { progress.match_index }
+            .min(self.log.last_index());
         cx.send(
             peer,
             RaftMsg::AppendEntries {
@@ -276,13 +289,18 @@ impl Raft {
                 leader_commit: self.commit_index,
             },
         );
-        self.progress[peer.index()].last_sent = cx.now();
+        let progress = &mut self.progress[peer.index()];
+        if progress.probe.is_some() && progress.in_flight.is_empty() {
+            progress.probe = Some(anchor);
+        }
+        progress.last_sent = cx.now();
     }
 
     /// Sends more to `peer` while the pipeline has room and there is something to send.
     fn keep_replicating(&mut self, cx: &mut Context<Self>, peer: NodeId) {
         let progress = &self.progress[peer.index()];
-        if progress.next_index <= self.log.last_index() && progress.in_flight < self.config.max_in_flight {
+        let window = if progress.probe.is_some() { 1 } else { self.config.max_in_flight as usize };
+        if progress.next_index <= self.log.last_index() && progress.in_flight.len() < window {
             self.replicate(cx, peer);
         }
     }
@@ -388,8 +406,13 @@ impl Raft {
     ) {
         let heartbeat = entries.is_empty();
         let refuse = |this: &Self, cx: &mut Context<Self>, conflict| {
-            let reply =
-                RaftMsg::AppendReply { term: this.current_term, success: false, match_index: 0, conflict, heartbeat };
+            let reply = RaftMsg::AppendReply {
+                term: this.current_term,
+                success: false,
+                match_index: prev_index,
+                conflict,
+                heartbeat,
+            };
             cx.send(from, reply);
         };
         if term < self.current_term {
@@ -432,7 +455,11 @@ impl Raft {
             self.commit_to(cx, leader_commit.min(index));
         }
         let progressed = progress_before != (self.log.last_index(), self.commit_index);
-        if !heartbeat || progressed || self.config.prevote {
+        // A heartbeat is answered when the answer is news: progress, or entries the leader has
+        // not committed yet (it may not know this follower holds them; an earlier answer may
+        // have been lost), or always under CheckQuorum.
+        let uncommitted_held = leader_commit < index;
+        if !heartbeat || progressed || uncommitted_held || self.config.prevote {
             cx.send(
                 from,
                 RaftMsg::AppendReply {
@@ -456,7 +483,6 @@ impl Raft {
         success: bool,
         match_index: u64,
         conflict: Option<(Option<u64>, u64)>,
-        heartbeat: bool,
     ) {
         if term > self.current_term {
             return self.become_follower(cx, term);
@@ -467,21 +493,31 @@ impl Raft {
         let last = self.log.last_index();
         let progress = &mut self.progress[from.index()];
         progress.heard = true;
-        if !heartbeat {
-            progress.in_flight = progress.in_flight.saturating_sub(1);
-        }
         if success {
             progress.match_index = progress.match_index.max(match_index);
             progress.next_index = progress.next_index.max(progress.match_index + 1);
+            while progress.in_flight.front().is_some_and(|end| *end <= progress.match_index) {
+                progress.in_flight.pop_front();
+            }
+            if progress.probe.is_some_and(|probe| match_index >= probe) {
+                progress.probe = None;
+            }
             self.advance_commit(cx);
             return self.keep_replicating(cx, from);
         }
-        // Refused: back next_index up and try again (§5.3).
-        progress.in_flight = 0;
+        let rejected = match_index;
+        if rejected <= progress.match_index || progress.probe.is_some_and(|probe| probe != rejected) {
+            // A late or duplicated refusal: of an index the follower has since been shown to
+            // hold, or of something other than the probe now out.
+            return;
+        }
+        // Refused: back next_index up and probe from there (§5.3).
+        progress.in_flight.clear();
+        progress.probe = Some(rejected);
         progress.next_index = match (self.config.backoff, conflict) {
             (Backoff::ConflictTerm, Some((Some(term), first))) => self.log.last_index_of(term).map_or(first, |i| i + 1),
             (Backoff::ConflictTerm, Some((None, first))) => first,
-            _ => progress.next_index.saturating_sub(1),
+            _ => rejected,
         }
         .clamp(progress.match_index + 1, last + 1);
         self.replicate(cx, from);
@@ -513,12 +549,12 @@ impl Raft {
         for peer in cx.peers().collect::<Vec<_>>() {
             let progress = &mut self.progress[peer.index()];
             let stale = now.saturating_since(progress.last_sent) >= self.config.heartbeat;
-            if progress.in_flight > 0 && stale {
+            if !progress.in_flight.is_empty() && stale {
                 // An AppendEntries or its answer was lost: send again from what is known held.
-                progress.in_flight = 0;
+                progress.in_flight.clear();
                 progress.next_index = progress.match_index + 1;
                 self.replicate(cx, peer);
-            } else if progress.in_flight > 0 || progress.next_index > self.log.last_index() {
+            } else if !progress.in_flight.is_empty() || progress.next_index > self.log.last_index() {
                 self.heartbeat(cx, peer);
             } else {
                 self.replicate(cx, peer);
@@ -625,8 +661,8 @@ impl Node for Raft {
             RaftMsg::AppendEntries { term, prev_index, prev_term, entries, leader_commit } => {
                 self.on_append_entries(cx, from, term, prev_index, prev_term, entries, leader_commit)
             }
-            RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat } => {
-                self.on_append_reply(cx, from, term, success, match_index, conflict, heartbeat)
+            RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat: _ } => {
+                self.on_append_reply(cx, from, term, success, match_index, conflict)
             }
         }
     }

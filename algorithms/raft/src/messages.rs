@@ -28,7 +28,8 @@ pub enum RaftMsg {
     AppendReply {
         term: u64,
         success: bool,
-        /// On success, the index the follower's log now matches up to.
+        /// On success, the index the follower's log now matches up to; on failure, the
+        /// `prev_index` it refused (so the leader can tell a stale refusal from a fresh one).
         match_index: u64,
         /// On failure: the conflicting term (if the follower has an entry at `prev_index`) and
         /// the first index the leader should try next (the conflict-term backup of §5.3).

@@ -32,14 +32,16 @@ fn a_correct_raft_survives_its_campaign() {
 /// The first failing seed (1-based, `workbench check ALGO --variant MUTANT`) is noted after each;
 /// the documented bound leaves room above it.
 const CAUGHT: &[(&str, &str, &str)] = &[
-    ("raft", "bug-vote-twice", "40"),                     // first: seed 23
-    ("paxos", "bug-ignore-accepted", "3"),                // first: seed 1
-    ("multi-paxos", "bug-skip-recovery", "5"),            // first: seed 2
+    ("raft", "bug-vote-twice", "40"),             // first: seed 16 (one-vote-per-term)
+    ("raft", "bug-forget-vote", "200"),           // first: seed 146 (one-vote-per-term; 6 in 20000)
+    ("raft", "bug-commit-previous-term", "1300"), // first: seed 1229 (leader-commits-own-term; 14 in 20000)
+    ("paxos", "bug-ignore-accepted", "3"),        // first: seed 1
+    ("multi-paxos", "bug-skip-recovery", "5"),    // first: seed 2
     ("ricart-agrawala", "bug-reply-while-inside", "100"), // first: seed 88
-    ("bully", "bug-lower-id-wins", "5"),                  // first: seed 1
-    ("centralized", "bug-no-queue", "5"),                 // first: seed 1
-    ("maekawa", "bug-no-inquire", "5"),                   // first: seed 1
-    ("token-ring", "bug-no-generation-check", "5"),       // first: seed 1 (a duplication burst)
+    ("bully", "bug-lower-id-wins", "5"),          // first: seed 1
+    ("centralized", "bug-no-queue", "5"),         // first: seed 1
+    ("maekawa", "bug-no-inquire", "5"),           // first: seed 1
+    ("token-ring", "bug-no-generation-check", "5"), // first: seed 1 (a duplication burst)
 ];
 
 #[test]

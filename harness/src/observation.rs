@@ -32,6 +32,9 @@ pub enum Observation {
     /// `slot`, whose value digests to `value`. A value is chosen once a majority accepted it in
     /// one ballot.
     Accepted { slot: u64, ballot: u64, value: u64 },
+    /// Raft: the node cast its vote of `term` for `candidate` (a granted RequestVote, or a
+    /// candidate's vote for itself). Pre-votes are not votes and are not observed.
+    Voted { term: u64, candidate: NodeId },
     /// A labelled number, for tests, benches and algorithm-specific traces.
     Note { label: &'static str, value: u64 },
 }

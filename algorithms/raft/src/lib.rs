@@ -24,7 +24,15 @@
 //!
 //! **Guarantees** (Figure 3): Election Safety, Leader Append-Only, Log Matching, Leader
 //! Completeness, State Machine Safety; liveness when a majority can talk and timing allows.
-//! The workbench checks the four that observations can show, and linearizability, after every run.
+//! The workbench checks the four that observations can show, and linearizability, after every run,
+//! and two of the rules they rest on: one vote per term, restarts included (Figure 2), and that
+//! a leader commits by counting only entries of its own term (§5.4.2). The rules are checked on
+//! every vote and every commit, so a campaign catches a break of them without having to find the
+//! rarer interleaving in which it loses data.
+//!
+//! **Replication flow control.** The leader remembers the last index of each AppendEntries in
+//! flight; an answer frees those it covers, so duplicated or late answers free nothing twice.
+//! After a refusal it probes one AppendEntries at a time and ignores refusals of anything else.
 //!
 //! **Messages per committed entry: 2(N-1)** in steady state with one outstanding command: one
 //! AppendEntries and one reply per follower (the count the thesis gives; heartbeats, the empty
@@ -207,6 +215,7 @@ impl Raft {
         self.voted_for = Some(self.id);
         self.leader = None;
         self.persist(cx);
+        cx.observe(Observation::Voted { term: self.current_term, candidate: self.id });
         self.votes = BTreeSet::from([self.id]);
         self.answered.clear();
         self.reset_election_timer(cx);
@@ -367,6 +376,7 @@ impl Raft {
         if granted {
             self.voted_for = Some(from);
             self.persist(cx);
+            cx.observe(Observation::Voted { term, candidate: from });
             self.reset_election_timer(cx);
         }
         cx.send(from, RaftMsg::Vote { term: self.current_term, granted, pre_vote: false });
@@ -701,6 +711,8 @@ impl Algorithm for Raft {
         vec![
             Box::new(harness::checkers::LogMatching { nodes }),
             Box::new(harness::checkers::LeaderCompleteness { nodes }),
+            Box::new(harness::checkers::LeaderCommitsOwnTerm { nodes }),
+            Box::new(harness::checkers::OneVotePerTerm),
         ]
     }
 

@@ -100,11 +100,11 @@ pub struct KvStore {
 impl KvStore {
     /// Applies a command once: a command whose sequence number the client has already had
     /// applied is not applied again; the latest one's result is returned again.
+    /// Sequence numbers start at 1.
     pub fn apply(&mut self, command: &Command) -> KvResult {
-        if let Some((last, result)) = self.sessions.get(&command.client) {
-            if command.seq <= *last {
-                return result.clone();
-            }
+        let session = self.sessions.entry(command.client).or_insert((0, KvResult::Done));
+        if command.seq <= session.0 {
+            return session.1.clone();
         }
         let result = match command.op.key() {
             Some(key) => {
@@ -117,7 +117,7 @@ impl KvStore {
             }
             None => KvResult::Done,
         };
-        self.sessions.insert(command.client, (command.seq, result.clone()));
+        *session = (command.seq, result.clone());
         result
     }
 

@@ -305,11 +305,20 @@ impl Raft {
         progress.last_sent = cx.now();
     }
 
-    /// Sends more to `peer` while the pipeline has room and there is something to send.
+    /// Sends more to `peer` while the pipeline has room and there is something to send. While
+    /// AppendEntries are in flight, another goes out only once a full share of a batch
+    /// (`max_batch / max_in_flight` entries) waits, so a busy leader sends few large messages
+    /// rather than one per command; an idle pipe sends at once.
     fn keep_replicating(&mut self, cx: &mut Context<Self>, peer: NodeId) {
         let progress = &self.progress[peer.index()];
+        let last = self.log.last_index();
+        if progress.next_index > last {
+            return;
+        }
         let window = if progress.probe.is_some() { 1 } else { self.config.max_in_flight as usize };
-        if progress.next_index <= self.log.last_index() && progress.in_flight.len() < window {
+        let share = (self.config.max_batch / self.config.max_in_flight.max(1) as usize).max(1) as u64;
+        let worth_it = progress.in_flight.is_empty() || last + 1 - progress.next_index >= share;
+        if progress.in_flight.len() < window && worth_it {
             self.replicate(cx, peer);
         }
     }
@@ -642,7 +651,7 @@ impl Node for Raft {
             config: config.clone(),
             current_term: stable.current_term,
             voted_for: stable.voted_for,
-            log: Log::open(stable.log),
+            log: if config.observe_entries { Log::open(stable.log) } else { Log::open(stable.log).without_digests() },
             commit_index: 0,
             last_applied: 0,
             store: KvStore::default(),

@@ -17,8 +17,8 @@ use crossbeam_channel::{unbounded, RecvTimeoutError, Sender};
 
 use crate::context::seeded_rng;
 use crate::{
-    DriverCommand, DriverContext, Fault, FaultAction, History, MessageCounts, Node, NodeId, RunError, RunOutcome,
-    RunSetup, StopReason, Time, Transmitter,
+    ClientOp, DriverCommand, DriverContext, Event, EventKind, Fault, FaultAction, History, MessageCounts, Node, NodeId,
+    RunError, RunOutcome, RunSetup, StopReason, Time, Transmitter,
 };
 
 use links::SharedLinks;
@@ -87,30 +87,42 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         let mut panicked: Option<(NodeId, String)> = None;
         let time_of = |at: Instant| Time(at.saturating_duration_since(start).as_nanos() as u64);
 
-        let mut apply_commands = |dx: &mut DriverContext, wakes: &mut BinaryHeap<_>, now: Instant| {
-            for command in dx.take_commands() {
-                match command {
-                    DriverCommand::Submit { node, op } => {
-                        let _ = inboxes[node.index()].send(Envelope::Client(op));
-                    }
-                    DriverCommand::Wake { after, token } => {
-                        wakes.push(Reverse((now + after, wake_seq, token)));
-                        wake_seq += 1;
-                    }
-                    DriverCommand::Crash(node) => {
-                        let _ = inboxes[node.index()].send(Envelope::Crash);
-                    }
-                    DriverCommand::Restart(node) => {
-                        let _ = inboxes[node.index()].send(Envelope::Restart);
+        let mut apply_commands =
+            |dx: &mut DriverContext, wakes: &mut BinaryHeap<_>, history: &mut History, now: Instant| {
+                for command in dx.take_commands() {
+                    match command {
+                        DriverCommand::Submit { node, op } => {
+                            if let ClientOp::Submit(_) = op {
+                                // A replication command is invoked when the client sends it; recording
+                                // it here spares the node thread a report per command. (Mutex and
+                                // election requests are recorded by the node, which knows whether it
+                                // is up to take them.)
+                                history.events.push(Event {
+                                    time: time_of(now),
+                                    node,
+                                    kind: EventKind::Invoke(op.clone()),
+                                });
+                            }
+                            let _ = inboxes[node.index()].send(Envelope::Client(op));
+                        }
+                        DriverCommand::Wake { after, token } => {
+                            wakes.push(Reverse((now + after, wake_seq, token)));
+                            wake_seq += 1;
+                        }
+                        DriverCommand::Crash(node) => {
+                            let _ = inboxes[node.index()].send(Envelope::Crash);
+                        }
+                        DriverCommand::Restart(node) => {
+                            let _ = inboxes[node.index()].send(Envelope::Restart);
+                        }
                     }
                 }
-            }
-        };
+            };
 
         let now = Instant::now();
         dx.set_now(time_of(now));
         driver.start(&mut dx);
-        apply_commands(&mut dx, &mut wakes, now);
+        apply_commands(&mut dx, &mut wakes, &mut history, now);
 
         let stop = loop {
             if driver.finished() {
@@ -136,7 +148,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                 let Reverse((_, _, token)) = wakes.pop().expect("checked");
                 dx.set_now(time_of(now));
                 driver.on_wake(&mut dx, token);
-                apply_commands(&mut dx, &mut wakes, now);
+                apply_commands(&mut dx, &mut wakes, &mut history, now);
             }
             let mut next = deadline;
             if let Some(Reverse((at, _, _))) = wakes.peek() {
@@ -150,12 +162,12 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                     dx.set_now(event.time);
                     driver.on_event(&mut dx, &event);
                     history.events.push(event);
-                    apply_commands(&mut dx, &mut wakes, Instant::now());
+                    apply_commands(&mut dx, &mut wakes, &mut history, Instant::now());
                 }
                 Ok(Report::Reply { node, reply }) => {
                     dx.set_now(time_of(Instant::now()));
                     driver.on_reply(&mut dx, node, &reply);
-                    apply_commands(&mut dx, &mut wakes, Instant::now());
+                    apply_commands(&mut dx, &mut wakes, &mut history, Instant::now());
                 }
                 Ok(Report::Panicked { node, message }) => {
                     panicked = Some((node, message));

@@ -168,7 +168,10 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 Envelope::Client(op) => {
                     if self.node.is_some() {
                         let now = Instant::now();
-                        self.report(now, EventKind::Invoke(op.clone()));
+                        // Replication commands are recorded by the coordinator as it sends them.
+                        if !matches!(op, ClientOp::Submit(_)) {
+                            self.report(now, EventKind::Invoke(op.clone()));
+                        }
                         self.step(now, |node, cx| node.on_client(cx, op));
                     }
                 }

@@ -29,26 +29,28 @@ fn run(path: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) 
     (output.status.code(), record, stderr)
 }
 
+/// Every file in `files` runs with exit 0, no violations and some ops done.
+fn all_run_clean(files: Vec<PathBuf>) {
+    for path in files {
+        let (code, record, stderr) = run(&path, &[]);
+        assert_eq!(code, Some(0), "{}: {stderr} {record}", path.display());
+        assert_eq!(record["violations"], serde_json::json!([]), "{}", path.display());
+        assert!(record["ops"].as_u64().unwrap() > 0, "{}", path.display());
+    }
+}
+
 #[test]
 fn every_example_scenario_runs_clean() {
     let files = toml_files("scenarios");
     assert!(files.len() >= 4, "examples for each family");
-    for path in files {
-        let (code, record, stderr) = run(&path, &[]);
-        assert_eq!(code, Some(0), "{}: {stderr} {record}", path.display());
-        assert!(record["ops"].as_u64().unwrap() > 0, "{}", path.display());
-    }
+    all_run_clean(files);
 }
 
 #[test]
 fn every_regression_scenario_runs_clean() {
     let files = toml_files("scenarios/regressions");
     assert!(!files.is_empty());
-    for path in files {
-        let (code, record, stderr) = run(&path, &[]);
-        assert_eq!(code, Some(0), "{}: {stderr} {record}", path.display());
-        assert_eq!(record["violations"], serde_json::json!([]), "{}", path.display());
-    }
+    all_run_clean(files);
 }
 
 #[test]

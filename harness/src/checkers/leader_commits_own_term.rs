@@ -7,7 +7,7 @@
 //! 8: the entry is overwritten by a leader whose log ends in a newer term); this checker catches
 //! the break itself, every time it happens, so a campaign need not find that interleaving.
 
-use crate::{EventKind, History, Observation};
+use crate::History;
 
 use super::log_replay::{Change, LogReplay};
 use super::Checker;
@@ -24,30 +24,17 @@ impl Checker for LeaderCommitsOwnTerm {
 
     fn check(&self, history: &History) -> Vec<String> {
         let mut replay = LogReplay::new(self.nodes);
-        // The term each node currently leads, if it leads.
-        let mut leading: Vec<Option<u64>> = vec![None; self.nodes];
         let mut violations = Vec::new();
         for event in &history.events {
-            let Some(lead) = leading.get_mut(event.node.index()) else { continue };
-            match &event.kind {
-                EventKind::Observed(Observation::Leader { leader, .. }) if *leader != event.node => *lead = None,
-                EventKind::Crashed | EventKind::Restarted => *lead = None,
-                _ => {}
-            }
-            match replay.apply(event) {
-                Change::BecameLeader { term } => *lead = Some(term),
-                Change::Committed { from, to } if to > from => {
-                    let Some(term) = *lead else { continue };
-                    let Some((entry_term, _)) = replay.logs[event.node.index()].at(to) else { continue };
-                    if entry_term != term {
-                        violations.push(format!(
-                            "at {} {}, leader of term {term}, committed index {to}, an entry of term {entry_term}, by \
-                             counting replicas",
-                            event.time, event.node
-                        ));
-                    }
-                }
-                _ => {}
+            let Change::Committed { from, to } = replay.apply(event) else { continue };
+            let log = &replay.logs[event.node.index()];
+            let (Some(term), Some((entry_term, _))) = (log.leading, log.at(to)) else { continue };
+            if to > from && entry_term != term {
+                violations.push(format!(
+                    "at {} {}, leader of term {term}, committed index {to}, an entry of term {entry_term}, by \
+                     counting replicas",
+                    event.time, event.node
+                ));
             }
         }
         violations
@@ -57,7 +44,7 @@ impl Checker for LeaderCommitsOwnTerm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NodeId;
+    use crate::{EventKind, NodeId, Observation};
 
     fn appended(index: u64, term: u64) -> EventKind {
         EventKind::Observed(Observation::Appended { index, term, chain: index * 100 + term })

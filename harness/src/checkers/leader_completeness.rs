@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{EventKind, History, Observation};
+use crate::History;
 
 use super::log_replay::{Change, LogReplay};
 use super::Checker;
@@ -27,20 +27,15 @@ impl Checker for LeaderCompleteness {
 
     fn check(&self, history: &History) -> Vec<String> {
         let mut replay = LogReplay::new(self.nodes);
-        // The newest leader term each node has seen.
-        let mut known_term = vec![0u64; self.nodes];
         // Per commit term, the highest index committed in it and its chain.
         let mut highest: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
         let mut violations = Vec::new();
         for event in &history.events {
-            if let EventKind::Observed(Observation::Leader { term, .. }) = &event.kind {
-                let known = &mut known_term[event.node.index()];
-                *known = (*known).max(*term);
-            }
             match replay.apply(event) {
                 Change::Committed { to, .. } => {
-                    if let Some((_, chain)) = replay.logs[event.node.index()].at(to) {
-                        let slot = highest.entry(known_term[event.node.index()]).or_insert((to, chain));
+                    let log = &replay.logs[event.node.index()];
+                    if let Some((_, chain)) = log.at(to) {
+                        let slot = highest.entry(log.known_term).or_insert((to, chain));
                         if to > slot.0 {
                             *slot = (to, chain);
                         }
@@ -68,7 +63,7 @@ impl Checker for LeaderCompleteness {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NodeId;
+    use crate::{EventKind, NodeId, Observation};
 
     fn appended(index: u64, term: u64, chain: u64) -> EventKind {
         EventKind::Observed(Observation::Appended { index, term, chain })

@@ -3,11 +3,17 @@
 
 use crate::{Event, EventKind, NodeId, Observation};
 
-/// One node's log as its observations describe it: (term, chain) per index, from index 1.
+/// One node's log as its observations describe it: (term, chain) per index, from index 1; and
+/// what the node has said of leaders.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayedLog {
     pub entries: Vec<(u64, u64)>,
     pub commit: u64,
+    /// The newest term the node has named a leader of.
+    pub known_term: u64,
+    /// The term the node leads, from its announcement until it names another leader, crashes or
+    /// restarts.
+    pub leading: Option<u64>,
 }
 
 impl ReplayedLog {
@@ -73,12 +79,24 @@ impl LogReplay {
                 log.commit = log.commit.max(*index);
                 Change::Committed { from, to: log.commit }
             }
-            EventKind::Observed(Observation::Leader { leader, term }) if *leader == node => {
-                Change::BecameLeader { term: *term }
+            EventKind::Observed(Observation::Leader { leader, term }) => {
+                log.known_term = log.known_term.max(*term);
+                if *leader == node {
+                    log.leading = Some(*term);
+                    Change::BecameLeader { term: *term }
+                } else {
+                    log.leading = None;
+                    Change::Other
+                }
+            }
+            EventKind::Crashed => {
+                log.leading = None;
+                Change::Other
             }
             // Volatile state is rebuilt after a restart: the commit index starts again from 0.
             EventKind::Restarted => {
                 log.commit = 0;
+                log.leading = None;
                 Change::Other
             }
             _ => Change::Other,

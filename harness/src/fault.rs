@@ -207,6 +207,17 @@ impl FaultPlan {
                     Ok(())
                 }
             };
+            // Every node listed exists and is listed once; `twice` says what a repeat means.
+            let named_once = |listed: &mut dyn Iterator<Item = &NodeId>, twice: &str| {
+                let mut seen = vec![false; nodes];
+                for node in listed {
+                    check(*node, "groups")?;
+                    if std::mem::replace(&mut seen[node.index()], true) {
+                        return Err(SpecError::field(field("groups"), format!("node {} {twice}", node.0)));
+                    }
+                }
+                Ok(())
+            };
             match &timed.fault {
                 Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } => check(*node, "node")?,
                 Fault::Cut { from, to } => {
@@ -217,36 +228,20 @@ impl FaultPlan {
                     }
                 }
                 Fault::Partition { groups } => {
-                    let mut seen = vec![false; nodes];
                     if groups.iter().all(|g| g.is_empty()) {
                         return Err(SpecError::field(
                             field("groups"),
                             "a partition needs at least one non-empty group",
                         ));
                     }
-                    for node in groups.iter().flatten() {
-                        check(*node, "groups")?;
-                        if std::mem::replace(&mut seen[node.index()], true) {
-                            return Err(SpecError::field(field("groups"), format!("node {} is in two groups", node.0)));
-                        }
-                    }
+                    named_once(&mut groups.iter().flatten(), "is in two groups")?;
                 }
                 Fault::Bridge { left, via, right } => {
                     check(*via, "via")?;
                     if left.is_empty() || right.is_empty() {
                         return Err(SpecError::field(field("groups"), "a bridge needs a node on each side"));
                     }
-                    let mut seen = vec![false; nodes];
-                    seen[via.index()] = true;
-                    for node in left.iter().chain(right) {
-                        check(*node, "groups")?;
-                        if std::mem::replace(&mut seen[node.index()], true) {
-                            return Err(SpecError::field(
-                                field("groups"),
-                                format!("node {} is named twice in the bridge", node.0),
-                            ));
-                        }
-                    }
+                    named_once(&mut std::iter::once(via).chain(left).chain(right), "is named twice in the bridge")?;
                 }
                 Fault::Lossy(l) => {
                     if l.drop_per_mille > 1000 || l.duplicate_per_mille > 1000 {

@@ -39,9 +39,10 @@
 //! AppendEntries, are counted apart as `heartbeat` / `heartbeat_reply`, as failure detection).
 //! Followers learn the new commit index from the next AppendEntries or heartbeat. A follower
 //! answers a heartbeat only when the answer says something the leader does not know (a refusal,
-//! a higher term, progress), or under CheckQuorum, which needs every answer; so a quiet 3-node
-//! cluster sends 2 heartbeats per 50 ms, 40 messages a second. Electing a leader in a quiet
-//! cluster costs 2(N-1) votes plus the leader's first round.
+//! a higher term, progress, entries it holds that the leader has not committed), or under
+//! CheckQuorum, which needs every answer; so a quiet 3-node cluster sends 2 heartbeats per
+//! 50 ms, 40 messages a second. Electing a leader in a quiet cluster costs 2(N-1) votes plus the
+//! leader's first round.
 //!
 //! **Variants.** `prevote`, `batch`, `fast-backup`, and the teaching mutants
 //! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote` (see [`config::VARIANTS`]).
@@ -651,7 +652,10 @@ impl Node for Raft {
             config: config.clone(),
             current_term: stable.current_term,
             voted_for: stable.voted_for,
-            log: if config.observe_entries { Log::open(stable.log) } else { Log::open(stable.log).without_digests() },
+            log: match Log::open(stable.log) {
+                log if config.observe_entries => log,
+                log => log.without_digests(),
+            },
             commit_index: 0,
             last_applied: 0,
             store: KvStore::default(),

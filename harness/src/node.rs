@@ -1,8 +1,8 @@
 //! The Node contract: every algorithm is a deterministic, sans-I/O state machine.
 //!
 //! A node never sleeps, spawns, reads the clock or touches a socket. It reacts to one input at a
-//! time (start, a message, a timer, a client operation) and writes what it wants done into its
-//! [`Context`]. The runtime (simulator or threads) carries the effects out.
+//! time (start, a message, a timer, a client operation or a burst of them) and writes what it
+//! wants done into its [`Context`]. The runtime (simulator or threads) carries the effects out.
 
 use std::fmt::Debug;
 
@@ -35,6 +35,16 @@ pub trait Node: Send + Sized + 'static {
 
     /// The workload driver submits a client operation to this node.
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp);
+
+    /// Several client operations reached the node together (the threads runtime hands over
+    /// everything the driver submitted to it in one burst, in submission order). The default
+    /// takes them one at a time; a node that batches (Raft appends them all, then replicates
+    /// once) overrides it. Either way the effect must be that of taking them in order.
+    fn on_clients(&mut self, cx: &mut Context<Self>, ops: Vec<ClientOp>) {
+        for op in ops {
+            self.on_client(cx, op);
+        }
+    }
 }
 
 /// A named, registered algorithm: a [`Node`] plus what the CLI and reports need to know of it.

@@ -604,18 +604,28 @@ impl Raft {
     }
 
     fn on_submit(&mut self, cx: &mut Context<Self>, command: Command) {
+        if self.admit(cx, command) {
+            self.replicate_admitted(cx);
+        }
+    }
+
+    /// Answers `command` at once (not the leader, or already applied) or puts it in the log and
+    /// waits for it to commit; `true` in the second case.
+    fn admit(&mut self, cx: &mut Context<Self>, command: Command) -> bool {
         if self.role != Role::Leader {
             let reply = ClientReply {
                 client: command.client,
                 seq: command.seq,
                 outcome: ReplyOutcome::NotLeader { hint: self.leader },
             };
-            return cx.reply(reply);
+            cx.reply(reply);
+            return false;
         }
         if let Some(result) = self.store.applied(command.client, command.seq) {
             let reply =
                 ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result.clone()) };
-            return cx.reply(reply);
+            cx.reply(reply);
+            return false;
         }
         let (client, seq) = (command.client, command.seq);
         let already =
@@ -631,7 +641,13 @@ impl Raft {
             }
         };
         self.waiting.insert(index, (client, seq));
-        for peer in cx.peers().collect::<Vec<_>>() {
+        true
+    }
+
+    /// Sends what the pipelines have room for after commands were admitted, and commits what a
+    /// majority already holds (a one-node cluster).
+    fn replicate_admitted(&mut self, cx: &mut Context<Self>) {
+        for peer in cx.peers() {
             self.keep_replicating(cx, peer);
         }
         self.advance_commit(cx);
@@ -700,6 +716,20 @@ impl Node for Raft {
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         if let ClientOp::Submit(command) = op {
             self.on_submit(cx, command);
+        }
+    }
+
+    /// A burst of commands is appended as a whole and then replicated, so one AppendEntries
+    /// carries all of it where the pipeline has room.
+    fn on_clients(&mut self, cx: &mut Context<Self>, ops: Vec<ClientOp>) {
+        let mut admitted = false;
+        for op in ops {
+            if let ClientOp::Submit(command) = op {
+                admitted |= self.admit(cx, command);
+            }
+        }
+        if admitted {
+            self.replicate_admitted(cx);
         }
     }
 }

@@ -206,3 +206,53 @@ fn figure_7_every_follower_log_converges_to_the_leaders() {
         }
     }
 }
+
+fn submit(client: u32, seq: u64) -> harness::ClientOp {
+    harness::ClientOp::Submit(harness::kv::Command { client, seq, op: harness::kv::KvOp::Noop })
+}
+
+/// The entries each AppendEntries in `cx`'s sends carries, per receiver.
+fn append_entries_sizes(cx: &mut Context<Raft>) -> Vec<(u32, usize)> {
+    cx.take_effects()
+        .sends
+        .into_iter()
+        .filter_map(|(to, msg)| match msg {
+            RaftMsg::AppendEntries { entries, .. } => Some((to.0, entries.len())),
+            _ => None,
+        })
+        .collect()
+}
+
+// A burst of commands (the threads runtime hands a node everything submitted to it meanwhile)
+// is appended whole, then replicated: one AppendEntries per follower carries all of it, where
+// taking them one by one sends the first alone and leaves the rest for the answer (plain Raft
+// keeps one AppendEntries in flight).
+#[test]
+fn a_burst_of_commands_leaves_in_one_append_entries_per_follower() {
+    let (mut leader, mut cx) = restarted(0, 3, &[], 0, RaftConfig::default());
+    elect(&mut leader, &mut cx, &[1]);
+    ack(&mut leader, &mut cx, 1, 1);
+    ack(&mut leader, &mut cx, 2, 1);
+    cx.take_effects();
+
+    leader.on_clients(&mut cx, (1..=3).map(|client| submit(client, 1)).collect());
+    assert_eq!(append_entries_sizes(&mut cx), vec![(1, 3), (2, 3)]);
+    assert_eq!(leader.log.last_index(), 4);
+
+    for client in 4..=6 {
+        leader.on_client(&mut cx, submit(client, 1));
+    }
+    assert_eq!(leader.log.last_index(), 7);
+    assert!(append_entries_sizes(&mut cx).is_empty(), "the burst's AppendEntries are still in flight");
+}
+
+// A burst is still answered command by command: a follower redirects every command in it.
+#[test]
+fn a_burst_is_answered_per_command_by_a_follower() {
+    let (mut follower, mut cx) = restarted(1, 3, &[], 0, RaftConfig::default());
+    cx.take_effects();
+    follower.on_clients(&mut cx, vec![submit(1, 1), submit(2, 1)]);
+    let replies = cx.take_effects().replies;
+    assert_eq!(replies.iter().map(|r| r.client).collect::<Vec<_>>(), vec![1, 2]);
+    assert!(replies.iter().all(|r| matches!(r.outcome, harness::ReplyOutcome::NotLeader { .. })));
+}

@@ -3,7 +3,9 @@
 //! Senders stamp each message with its delivery time and push it straight into the receiver's
 //! inbox: there is no router thread. The calling thread coordinates: it runs the driver, applies
 //! the fault plan at its wall-clock times, and stops and joins every node thread at the end,
-//! also when one of them panics.
+//! also when one of them panics. It takes the reports that are already queued together and hands
+//! each node what the driver submitted to it meanwhile in one envelope, as node threads do with
+//! their sends.
 
 mod links;
 mod node_thread;
@@ -25,6 +27,8 @@ use links::SharedLinks;
 use node_thread::{Envelope, NodeThread, NodeTotals, Report, Wiring};
 
 const DRIVER_STREAM: u64 = u64::MAX - 1;
+/// At most this many queued reports are taken before the driver's commands go out.
+const REPORT_BURST: usize = 256;
 /// Node `id` samples its outgoing network decisions from this stream plus `id`.
 const NETWORK_STREAM_BASE: u64 = 1 << 40;
 
@@ -87,8 +91,18 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         let mut panicked: Option<(NodeId, String)> = None;
         let time_of = |at: Instant| Time(at.saturating_duration_since(start).as_nanos() as u64);
 
+        // Submissions wait in `bursts` (one per node) until the commands are applied, so a node
+        // gets everything submitted to it meanwhile in one envelope. A crash or restart sends the
+        // node's waiting burst first, keeping the driver's order.
+        let mut bursts: Vec<Vec<ClientOp>> = vec![Vec::new(); nodes];
         let mut apply_commands =
             |dx: &mut DriverContext, wakes: &mut BinaryHeap<_>, history: &mut History, now: Instant| {
+                let send_burst = |bursts: &mut Vec<Vec<ClientOp>>, node: NodeId| {
+                    if !bursts[node.index()].is_empty() {
+                        let ops = std::mem::take(&mut bursts[node.index()]);
+                        let _ = inboxes[node.index()].send(Envelope::Clients(ops));
+                    }
+                };
                 for command in dx.take_commands() {
                     match command {
                         DriverCommand::Submit { node, op } => {
@@ -103,19 +117,24 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                                     kind: EventKind::Invoke(op.clone()),
                                 });
                             }
-                            let _ = inboxes[node.index()].send(Envelope::Client(op));
+                            bursts[node.index()].push(op);
                         }
                         DriverCommand::Wake { after, token } => {
                             wakes.push(Reverse((now + after, wake_seq, token)));
                             wake_seq += 1;
                         }
                         DriverCommand::Crash(node) => {
+                            send_burst(&mut bursts, node);
                             let _ = inboxes[node.index()].send(Envelope::Crash);
                         }
                         DriverCommand::Restart(node) => {
+                            send_burst(&mut bursts, node);
                             let _ = inboxes[node.index()].send(Envelope::Restart);
                         }
                     }
+                }
+                for node in NodeId::all(nodes) {
+                    send_burst(&mut bursts, node);
                 }
             };
 
@@ -157,24 +176,41 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             if let Some((at, _)) = fault_actions.last() {
                 next = next.min(*at);
             }
-            match report_rx.recv_deadline(next) {
-                Ok(Report::Event(event)) => {
-                    dx.set_now(event.time);
-                    driver.on_event(&mut dx, &event);
-                    history.events.push(event);
-                    apply_commands(&mut dx, &mut wakes, &mut history, Instant::now());
-                }
-                Ok(Report::Reply { node, reply }) => {
-                    dx.set_now(time_of(Instant::now()));
-                    driver.on_reply(&mut dx, node, &reply);
-                    apply_commands(&mut dx, &mut wakes, &mut history, Instant::now());
-                }
-                Ok(Report::Panicked { node, message }) => {
-                    panicked = Some((node, message));
-                    break StopReason::Finished;
-                }
-                Err(RecvTimeoutError::Timeout) => {}
+            let first = match report_rx.recv_deadline(next) {
+                Ok(report) => report,
+                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => break StopReason::Finished,
+            };
+            // Take what else is queued before sending anything, so the clients' next commands
+            // leave as one burst per node.
+            let mut report = Some(first);
+            let mut taken = 0;
+            while let Some(current) = report.take() {
+                match current {
+                    Report::Event(event) => {
+                        dx.set_now(event.time);
+                        driver.on_event(&mut dx, &event);
+                        history.events.push(event);
+                    }
+                    Report::Replies { node, replies } => {
+                        dx.set_now(time_of(Instant::now()));
+                        for reply in &replies {
+                            driver.on_reply(&mut dx, node, reply);
+                        }
+                    }
+                    Report::Panicked { node, message } => {
+                        panicked = Some((node, message));
+                        break;
+                    }
+                }
+                taken += 1;
+                if taken < REPORT_BURST && !driver.finished() {
+                    report = report_rx.try_recv().ok();
+                }
+            }
+            apply_commands(&mut dx, &mut wakes, &mut history, Instant::now());
+            if panicked.is_some() {
+                break StopReason::Finished;
             }
         };
         let elapsed = time_of(Instant::now());
@@ -197,7 +233,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             match report {
                 Report::Event(event) if event.time <= elapsed => history.events.push(event),
                 // Late events and answers arrive after the clients stopped listening.
-                Report::Event(_) | Report::Reply { .. } => {}
+                Report::Event(_) | Report::Replies { .. } => {}
                 Report::Panicked { node, message } => {
                     panicked.get_or_insert((node, message));
                 }

@@ -3,12 +3,16 @@
 //! Messages arrive stamped with their delivery time. One that is already due goes straight to the
 //! node (no extra hop at zero latency); early ones wait in a small heap merged with the timer heap,
 //! and the thread sleeps in `recv_deadline` until the earlier of the two.
+//!
+//! Whatever is already queued when the thread wakes is handled before anything goes out: the
+//! sends and client answers of that burst leave together, so a busy node wakes its peers and the
+//! coordinator once per burst rather than once per input.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
 use crate::{
     ClientOp, Context, Event, EventKind, LiveMonitor, MessageCounts, Node, NodeId, NodeRng, Time, TimerCommand,
@@ -19,8 +23,13 @@ use super::links::{LinkView, SharedLinks};
 
 /// What reaches a node thread's inbox.
 pub(crate) enum Envelope<M> {
-    Message { from: NodeId, at: Instant, msg: M },
-    Client(ClientOp),
+    Message {
+        from: NodeId,
+        at: Instant,
+        msg: M,
+    },
+    /// What the driver submitted to this node in one burst, in order.
+    Clients(Vec<ClientOp>),
     Crash,
     Restart,
     Stop,
@@ -29,10 +38,10 @@ pub(crate) enum Envelope<M> {
 /// What a node thread tells the coordinator.
 pub(crate) enum Report {
     Event(Event),
-    /// The node answered a client.
-    Reply {
+    /// The node answered clients (everything it answered in one burst, in order).
+    Replies {
         node: NodeId,
-        reply: crate::ClientReply,
+        replies: Vec<crate::ClientReply>,
     },
     /// The node's thread panicked.
     Panicked {
@@ -40,6 +49,9 @@ pub(crate) enum Report {
         message: String,
     },
 }
+
+/// At most this many queued inputs are handled before the thread sends what they produced.
+const BURST: usize = 128;
 
 /// A node thread's counters, merged when the run ends.
 #[derive(Default)]
@@ -129,8 +141,9 @@ impl<'a, N: Node> NodeThread<'a, N> {
     /// Runs until told to stop (or every sender is gone).
     pub(crate) fn run(mut self) -> NodeTotals {
         self.step(Instant::now(), |node, cx| node.on_start(cx));
-        loop {
+        'run: loop {
             self.run_due();
+            self.flush();
             let deadline = match (self.timers.peek(), self.early.peek()) {
                 (Some(Reverse((t, _, _))), Some(m)) => Some((*t).min(m.at)),
                 (Some(Reverse((t, _, _))), None) => Some(*t),
@@ -148,40 +161,62 @@ impl<'a, N: Node> NodeThread<'a, N> {
                     Err(_) => break,
                 },
             };
-            match received {
-                Envelope::Message { from, at, msg } => {
-                    if self.node.is_none() {
-                        self.totals.dropped += 1;
-                        continue;
-                    }
-                    let now = Instant::now();
-                    if at <= now && self.early.is_empty() {
-                        self.deliver(now, from, msg);
-                    } else {
-                        // Arrival order breaks ties: the channel is FIFO and stamps are monotone
-                        // per link, so a link stays FIFO.
-                        let seq = self.next_seq;
-                        self.next_seq += 1;
-                        self.early.push(Early { at, seq, from, msg });
-                    }
-                }
-                Envelope::Client(op) => {
-                    if self.node.is_some() {
-                        let now = Instant::now();
-                        // Replication commands are recorded by the coordinator as it sends them.
-                        if !matches!(op, ClientOp::Submit(_)) {
-                            self.report(now, EventKind::Invoke(op.clone()));
+            let mut next = Ok(received);
+            for _ in 0..BURST {
+                match next {
+                    Ok(envelope) => {
+                        if !self.handle(envelope) {
+                            break 'run;
                         }
-                        self.step(now, |node, cx| node.on_client(cx, op));
                     }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => break 'run,
                 }
-                Envelope::Crash => self.crash(),
-                Envelope::Restart => self.restart(),
-                Envelope::Stop => break,
+                next = self.wiring.inbox.try_recv();
             }
         }
         self.totals.sent = self.cx.sent().clone();
         self.totals
+    }
+
+    /// Handles one input; `false` when told to stop.
+    fn handle(&mut self, envelope: Envelope<N::Msg>) -> bool {
+        match envelope {
+            Envelope::Message { from, at, msg } => {
+                if self.node.is_none() {
+                    self.totals.dropped += 1;
+                    return true;
+                }
+                let now = Instant::now();
+                if at <= now && self.early.is_empty() {
+                    self.deliver(now, from, msg);
+                } else {
+                    // Arrival order breaks ties: the channel is FIFO and stamps are monotone
+                    // per link, so a link stays FIFO.
+                    let seq = self.next_seq;
+                    self.next_seq += 1;
+                    self.early.push(Early { at, seq, from, msg });
+                }
+            }
+            Envelope::Clients(ops) => {
+                if self.node.is_some() {
+                    let now = Instant::now();
+                    // Replication commands are recorded by the coordinator as it sends them.
+                    for op in ops.iter().filter(|op| !matches!(op, ClientOp::Submit(_))) {
+                        self.report(now, EventKind::Invoke(op.clone()));
+                    }
+                    self.step(now, |node, cx| node.on_clients(cx, ops));
+                }
+            }
+            Envelope::Crash => {
+                // What the node sent before it crashed is on its way.
+                self.flush();
+                self.crash();
+            }
+            Envelope::Restart => self.restart(),
+            Envelope::Stop => return false,
+        }
+        true
     }
 
     /// Fires every timer and delivers every early message that is due, earliest first.
@@ -222,18 +257,18 @@ impl<'a, N: Node> NodeThread<'a, N> {
     }
 
     fn step(&mut self, now: Instant, f: impl FnOnce(&mut N, &mut Context<N>)) {
+        let time = self.time(now);
         let Some(node) = self.node.as_mut() else {
             return;
         };
-        let time = Time(now.saturating_duration_since(self.wiring.start).as_nanos() as u64);
         self.cx.set_now(time);
         f(node, &mut self.cx);
-        self.apply_effects(now, time);
+        self.apply_local_effects(now, time);
     }
 
     /// Observations first, so the live monitor sees an exit before the messages that let another
-    /// node in; then timers; then sends, straight into the receivers' inboxes.
-    fn apply_effects(&mut self, now: Instant, time: Time) {
+    /// node in (those leave at the next [`flush`](Self::flush)); then timers.
+    fn apply_local_effects(&mut self, now: Instant, time: Time) {
         if !self.cx.observations.is_empty() {
             for observation in std::mem::take(&mut self.cx.observations) {
                 if let Some(monitor) = self.wiring.monitor {
@@ -241,9 +276,6 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 }
                 self.report(now, EventKind::Observed(observation));
             }
-        }
-        for reply in std::mem::take(&mut self.cx.replies) {
-            let _ = self.wiring.reports.send(Report::Reply { node: self.wiring.id, reply });
         }
         for command in self.cx.timers.drain(..) {
             match command {
@@ -258,9 +290,19 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 }
             }
         }
+    }
+
+    /// Sends the client answers and the messages of the steps since the last flush: the answers in
+    /// one report, the messages straight into the receivers' inboxes.
+    fn flush(&mut self) {
+        if !self.cx.replies.is_empty() {
+            let replies = std::mem::take(&mut self.cx.replies);
+            let _ = self.wiring.reports.send(Report::Replies { node: self.wiring.id, replies });
+        }
         if self.cx.sends.is_empty() {
             return;
         }
+        let time = self.time(Instant::now());
         let mut sends = std::mem::take(&mut self.cx.sends);
         let from = self.wiring.id;
         for (to, msg) in sends.drain(..) {

@@ -15,6 +15,10 @@ use harness::{
 use raft::config::RaftConfig;
 use raft::Raft;
 
+/// The allocator the `workbench` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Closed-loop clients sending empty commands to the leader once one is known.
 struct NoopClients {
     clients: u32,

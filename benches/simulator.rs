@@ -15,6 +15,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use harness::{sim::Simulation, Latency, NetworkConfig, RunSetup, RunSpec, Workload};
 use ricart_agrawala::{RaConfig, RaMsg, RicartAgrawala};
 
+/// The allocator the `workbench` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NODES: usize = 16;
 const ENTRIES: u64 = 1_000;
 

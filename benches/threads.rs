@@ -16,6 +16,10 @@ use harness::{
     NodeId, Observation, RunSetup,
 };
 
+/// The allocator the `workbench` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const HOPS: u64 = 20_000;
 
 #[derive(Clone, Debug)]

@@ -33,6 +33,9 @@
 //! **Replication flow control.** The leader remembers the last index of each AppendEntries in
 //! flight; an answer frees those it covers, so duplicated or late answers free nothing twice.
 //! After a refusal it probes one AppendEntries at a time and ignores refusals of anything else.
+//! Commands that reach the leader together (the threads runtime hands over a burst) are appended
+//! whole and then replicated, so one AppendEntries per follower carries them all where the
+//! pipeline has room.
 //!
 //! **Messages per committed entry: 2(N-1)** in steady state with one outstanding command: one
 //! AppendEntries and one reply per follower (the count the thesis gives; heartbeats, the empty

@@ -352,8 +352,7 @@ impl Raft {
         while self.last_applied < self.commit_index {
             self.last_applied += 1;
             let Payload::Command(command) = &self.log.entry(self.last_applied).payload else { continue };
-            let command = command.clone();
-            let result = self.store.apply(&command);
+            let result = self.store.apply(command);
             if self.waiting.get(&self.last_applied) == Some(&(command.client, command.seq)) {
                 self.waiting.remove(&self.last_applied);
                 cx.reply(ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result) });

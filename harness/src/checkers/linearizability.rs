@@ -1,6 +1,7 @@
 //! Linearizability of the client history (Herlihy & Wing 1990), checked with the Wing-Gong
 //! search as improved by Lowe (memoising (linearized set, state) pairs), the method of Knossos and
-//! Porcupine.
+//! Porcupine. Among the operations that may come next, the search tries the one that answered
+//! first, first.
 //!
 //! The store is a map of independent registers, so the history is checked key by key
 //! (linearizability is local). An operation whose answer never came may or may not have taken
@@ -35,7 +36,7 @@ impl Checker for Linearizability {
         }
         by_key
             .into_iter()
-            .filter_map(|(key, ops)| match check_key(&ops) {
+            .filter_map(|(key, ops)| match check_key(&ops, STEP_LIMIT) {
                 Verdict::Linearizable => None,
                 Verdict::Not => Some(format!("the {} operations on key {key} have no valid order", ops.len())),
                 Verdict::GaveUp => Some(format!("key {key}: search gave up after {STEP_LIMIT} steps")),
@@ -64,7 +65,8 @@ struct Entry {
 
 const NIL: usize = usize::MAX;
 
-fn check_key(ops: &[&ClientOperation]) -> Verdict {
+/// Searches for an order of `ops` (one key's operations), giving up after `step_limit` tries.
+fn check_key(ops: &[&ClientOperation], step_limit: u64) -> Verdict {
     // Entries sorted by time; at equal times returns come first (a reply the client saw before
     // it issued the next command precedes it). Unknown outcomes return at infinity.
     let mut order: Vec<(Time, bool, usize)> = Vec::with_capacity(ops.len() * 2);
@@ -100,8 +102,7 @@ fn check_key(ops: &[&ClientOperation]) -> Verdict {
     let mut linearized = vec![0u64; words];
     let mut state: Option<String> = None;
     let mut cache: HashSet<(Vec<u64>, Option<String>)> = HashSet::new();
-    let mut stack: Vec<(usize, Option<String>)> = Vec::new();
-    let mut cursor = entries[0].next;
+    let mut stack: Vec<Frame> = Vec::new();
     let mut steps = 0u64;
 
     let unlink = |entries: &mut Vec<Entry>, at: usize| {
@@ -119,54 +120,85 @@ fn check_key(ops: &[&ClientOperation]) -> Verdict {
         }
     };
 
-    while cursor != NIL {
-        steps += 1;
-        if steps > STEP_LIMIT {
-            return Verdict::GaveUp;
-        }
-        let entry = entries[cursor];
-        if entry.is_call {
-            let op = ops[entry.op];
-            let mut next_state = state.clone();
-            let result = apply_to(&mut next_state, &op.op);
-            let matches = op.completed.as_ref().is_none_or(|(_, expected)| same_result(&op.op, expected, &result));
-            if matches {
-                let mut bits = linearized.clone();
-                bits[entry.op / 64] |= 1 << (entry.op % 64);
-                if cache.insert((bits.clone(), next_state.clone())) {
-                    stack.push((cursor, state));
-                    state = next_state;
-                    linearized = bits;
-                    if op.completed.is_some() {
-                        definite_left -= 1;
-                        if definite_left == 0 {
-                            return Verdict::Linearizable;
-                        }
-                    }
-                    unlink(&mut entries, entry.partner);
-                    unlink(&mut entries, cursor);
-                    cursor = entries[0].next;
+    'descend: loop {
+        stack.push(Frame { candidates: candidates(&entries), tried: 0, chosen: None });
+        loop {
+            let Some(frame) = stack.last_mut() else { return Verdict::Not };
+            // Take back this frame's last choice, restoring the list and state it started from.
+            if let Some((call, previous)) = frame.chosen.take() {
+                let op = entries[call].op;
+                state = previous;
+                linearized[op / 64] &= !(1 << (op % 64));
+                if ops[op].completed.is_some() {
+                    definite_left += 1;
+                }
+                // Undo the unlinking in reverse order: the call, then its return.
+                let partner = entries[call].partner;
+                relink(&mut entries, call);
+                relink(&mut entries, partner);
+            }
+            while frame.tried < frame.candidates.len() {
+                let call = frame.candidates[frame.tried];
+                frame.tried += 1;
+                steps += 1;
+                if steps > step_limit {
+                    return Verdict::GaveUp;
+                }
+                let op_index = entries[call].op;
+                let op = ops[op_index];
+                let mut next_state = state.clone();
+                let result = apply_to(&mut next_state, &op.op);
+                let matches = op.completed.as_ref().is_none_or(|(_, expected)| same_result(&op.op, expected, &result));
+                if !matches {
                     continue;
                 }
+                let mut bits = linearized.clone();
+                bits[op_index / 64] |= 1 << (op_index % 64);
+                if !cache.insert((bits.clone(), next_state.clone())) {
+                    continue;
+                }
+                frame.chosen = Some((call, std::mem::replace(&mut state, next_state)));
+                linearized = bits;
+                if op.completed.is_some() {
+                    definite_left -= 1;
+                    if definite_left == 0 {
+                        return Verdict::Linearizable;
+                    }
+                }
+                let partner = entries[call].partner;
+                unlink(&mut entries, partner);
+                unlink(&mut entries, call);
+                continue 'descend;
             }
-            cursor = entry.next;
-        } else {
-            // A return whose call is not yet linearized: backtrack.
-            let Some((call, previous)) = stack.pop() else { return Verdict::Not };
-            let op = entries[call].op;
-            state = previous;
-            linearized[op / 64] &= !(1 << (op % 64));
-            if ops[op].completed.is_some() {
-                definite_left += 1;
-            }
-            // Undo the unlinking in reverse order: the call, then its return.
-            let partner = entries[call].partner;
-            relink(&mut entries, call);
-            relink(&mut entries, partner);
-            cursor = entries[call].next;
+            // Every candidate here failed: backtrack.
+            stack.pop();
         }
     }
-    Verdict::Not
+}
+
+/// One level of the search: the operations that may come next, and which was taken.
+struct Frame {
+    /// Entry positions of the calls that may be linearized next, earliest return first.
+    candidates: Vec<usize>,
+    /// How many of them have been tried.
+    tried: usize,
+    /// The call taken and the state before it.
+    chosen: Option<(usize, Option<String>)>,
+}
+
+/// The calls before the first pending return: each may be linearized next. They are tried in
+/// the order of their returns, so an operation that answered early is placed early and one that
+/// stayed pending for long (a client cut off by a partition) is not tried at every position of
+/// the operations that completed meanwhile.
+fn candidates(entries: &[Entry]) -> Vec<usize> {
+    let mut calls = Vec::new();
+    let mut at = entries[0].next;
+    while at != NIL && entries[at].is_call {
+        calls.push(at);
+        at = entries[at].next;
+    }
+    calls.sort_unstable_by_key(|call| entries[*call].partner);
+    calls
 }
 
 fn same_result(op: &KvOp, expected: &KvResult, actual: &KvResult) -> bool {
@@ -241,6 +273,26 @@ mod tests {
             let violations = verdict(vec![op(0, put("a"), 0, None), op(1, get(), 20, Some((30, value(seen))))]);
             assert_eq!(violations.is_empty(), ok, "read {seen:?}");
         }
+    }
+
+    // A client cut off for the whole run (its put answered only at the end) beside another
+    // client's long sequential stream: the put is tried where its answer puts it, not at every
+    // position of the stream, so the search takes a few steps per operation (taking calls in
+    // invocation order, it tried the put first at each of the n positions: n² / 2 steps).
+    #[test]
+    fn a_long_pending_operation_is_tried_after_those_that_answered_first() {
+        let n: u64 = 2000;
+        let mut ops = vec![op(0, put("late"), 0, Some((10 * n + 1, KvResult::Done)))];
+        for i in 0..n {
+            let (op_kind, result) = match i % 2 {
+                0 => (put(&i.to_string()), KvResult::Done),
+                _ => (get(), value(Some(&(i - 1).to_string()))),
+            };
+            ops.push(op(1, op_kind, 10 * i + 1, Some((10 * i + 5, result))));
+        }
+        ops.push(op(1, get(), 10 * n + 2, Some((10 * n + 3, value(Some("late"))))));
+        let refs: Vec<&ClientOperation> = ops.iter().collect();
+        assert_eq!(check_key(&refs, 3 * n), Verdict::Linearizable);
     }
 
     #[test]

@@ -257,3 +257,6 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         })
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -161,18 +161,19 @@ impl<'a, N: Node> NodeThread<'a, N> {
                     Err(_) => break,
                 },
             };
-            let mut next = Ok(received);
-            for _ in 0..BURST {
-                match next {
-                    Ok(envelope) => {
-                        if !self.handle(envelope) {
-                            break 'run;
-                        }
-                    }
+            let mut envelope = received;
+            for handled in 1.. {
+                if !self.handle(envelope) {
+                    break 'run;
+                }
+                if handled == BURST {
+                    break;
+                }
+                envelope = match self.wiring.inbox.try_recv() {
+                    Ok(envelope) => envelope,
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => break 'run,
-                }
-                next = self.wiring.inbox.try_recv();
+                };
             }
         }
         self.totals.sent = self.cx.sent().clone();

@@ -144,6 +144,16 @@ fn concurrent_submissions_commit_in_one_term() {
     }
 }
 
+// A one-node cluster is its own majority: it commits each command in the instant it arrives, and
+// the history (answers at the same instant as the calls) is still linearizable.
+#[test]
+fn a_one_node_cluster_commits_alone() {
+    for seed in 1..=3 {
+        let (record, _) = run(&RunSpec { ops: Some(100), ..spec(1, seed) });
+        assert_eq!(record.ops, 100);
+    }
+}
+
 // §5.3 / Figure 7: a leader cut off with commands it cannot commit rejoins; its stale tail is
 // overwritten by the new leader's log.
 #[test]

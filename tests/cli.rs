@@ -89,7 +89,7 @@ fn the_threads_runtime_completes_without_violations() {
 
 #[test]
 fn bad_input_exits_2_with_a_one_line_error_naming_the_problem() {
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["run", "no-such-algo"], "unknown algorithm `no-such-algo`"),
         (&["run", "ricart-agrawala", "--nodes", "0"], "nodes"),
         (&["run", "ricart-agrawala", "--drop", "1.5"], "drop"),
@@ -98,6 +98,7 @@ fn bad_input_exits_2_with_a_one_line_error_naming_the_problem() {
         (&["run", "ricart-agrawala", "--fault", "crash:7@1ms"], "node 7 does not exist"),
         (&["run", "ricart-agrawala", "--variant", "turbo"], "`turbo` is not a variant"),
         (&["run", "ricart-agrawala", "--runtime", "gpu"], "--runtime"),
+        (&["run", "bully", "--nodes", "1"], "an election needs at least 2 nodes"),
     ];
     for (args, needle) in cases {
         let output = workbench(args);

@@ -42,6 +42,13 @@ pub fn family_kit(family: Family, spec: &RunSpec, termination_bound: Option<Dura
             Ok(FamilyKit { driver, checkers, monitor })
         }
         Family::Election => {
+            if nodes < 2 {
+                // The driver crashes each elected leader: a lone node leaves nobody to elect.
+                return Err(SpecError::field(
+                    "nodes",
+                    format!("an election needs at least 2 nodes: the workload crashes each leader (got {nodes})"),
+                ));
+            }
             let mut checkers: Vec<Box<dyn Checker>> =
                 vec![Box::new(Agreement { nodes }), Box::new(HighestIdWins { nodes })];
             if let Some(bound) = termination_bound {

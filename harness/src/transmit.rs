@@ -27,7 +27,7 @@ const STRAGGLE: u64 = 5;
 ///
 /// With `reorder`, each message waits a further random time up to its own latency, so messages
 /// on one link overtake each other even under a constant latency. A duplicate copy always waits
-/// a further random time of up to [`STRAGGLE`] latencies (it is a straggler, not a twin arriving
+/// a further random time of up to `STRAGGLE` (5) latencies (it is a straggler, not a twin arriving
 /// at the same instant); on a FIFO link later messages queue behind it.
 pub struct Transmitter {
     config: NetworkConfig,

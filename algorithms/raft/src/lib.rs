@@ -605,12 +605,6 @@ impl Raft {
         }
     }
 
-    fn on_submit(&mut self, cx: &mut Context<Self>, command: Command) {
-        if self.admit(cx, command) {
-            self.replicate_admitted(cx);
-        }
-    }
-
     /// Answers `command` at once (not the leader, or already applied) or puts it in the log and
     /// waits for it to commit; `true` in the second case.
     fn admit(&mut self, cx: &mut Context<Self>, command: Command) -> bool {
@@ -670,10 +664,7 @@ impl Node for Raft {
             config: config.clone(),
             current_term: stable.current_term,
             voted_for: stable.voted_for,
-            log: match Log::open(stable.log) {
-                log if config.observe_entries => log,
-                log => log.without_digests(),
-            },
+            log: Log::open_with(stable.log, config.observe_entries),
             commit_index: 0,
             last_applied: 0,
             store: KvStore::default(),
@@ -717,7 +708,9 @@ impl Node for Raft {
 
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         if let ClientOp::Submit(command) = op {
-            self.on_submit(cx, command);
+            if self.admit(cx, command) {
+                self.replicate_admitted(cx);
+            }
         }
     }
 

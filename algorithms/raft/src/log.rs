@@ -55,24 +55,26 @@ pub struct Log {
 }
 
 impl Log {
-    /// The log in `durable` (empty for a new node).
+    /// The log in `durable` (empty for a new node), keeping chain digests.
     pub fn open(durable: DurableLog) -> Self {
-        let entries = durable.with(|d| d.clone());
-        let mut chains = Vec::with_capacity(entries.len());
-        let mut previous = 0;
-        for entry in &entries {
-            previous = chain(previous, entry);
-            chains.push(previous);
-        }
-        Log { entries, chains, digests: true, durable }
+        Self::open_with(durable, true)
     }
 
-    /// Stops keeping chain digests (they feed the log observations; a throughput benchmark that
-    /// observes nothing does not pay for hashing every entry). `chain_at` is then unavailable.
-    pub fn without_digests(mut self) -> Self {
-        self.digests = false;
-        self.chains = Vec::new();
-        self
+    /// The log in `durable`; with `digests` off it keeps no chain digests (they feed the log
+    /// observations; a throughput benchmark that observes nothing does not pay for hashing every
+    /// entry) and `chain_at` is unavailable.
+    pub fn open_with(durable: DurableLog, digests: bool) -> Self {
+        let entries = durable.with(|d| d.clone());
+        let mut chains = Vec::new();
+        if digests {
+            chains.reserve(entries.len());
+            let mut previous = 0;
+            for entry in &entries {
+                previous = chain(previous, entry);
+                chains.push(previous);
+            }
+        }
+        Log { entries, chains, digests, durable }
     }
 
     /// The durable copy, for stable storage.

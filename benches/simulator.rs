@@ -35,7 +35,8 @@ fn spec() -> RunSpec {
 /// One simulation; returns the messages it delivered.
 fn simulate() -> u64 {
     let spec = spec();
-    let kit = harness::family_kit(harness::Family::Mutex, &spec, None).expect("mutex family");
+    let resolved = harness::Resolved::of(&spec, harness::Timing::of(&spec.network, spec.runtime));
+    let kit = harness::family_kit(harness::Family::Mutex, &spec, &resolved, None).expect("mutex family");
     let setup = RunSetup::<RicartAgrawala> {
         config: RaConfig::default(),
         nodes: spec.nodes,

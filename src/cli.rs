@@ -1,10 +1,15 @@
 //! Command-line arguments (clap derive).
+//!
+//! The run description has one set of flags, [`RunFlags`], shared by `run`, `compare` and
+//! `check`: each flag is named after the key of [`harness::RunSpec`] it sets (`--client-timeout`
+//! sets `workload.client_timeout`) and overlays a scenario file key by key (see [`crate::flags`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use harness::{Family, Initiator, Latency, MutexLoad, RuntimeKind, TimedFault};
+use serde::Serialize;
 
 /// Run distributed agreement algorithms side by side on one harness and measure them.
 #[derive(Debug, Parser)]
@@ -22,13 +27,141 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Measured message counts against the textbook formulas (exit 1 if any disagrees).
     Formulas(FormulasArgs),
-    /// Run algorithms head to head over cluster sizes and seeds; write a report folder.
-    Compare(CompareArgs),
+    /// Run algorithms head to head, under built-in or given scenarios; write a report folder.
+    Compare(Box<CompareArgs>),
     /// Named studies.
     #[command(subcommand)]
     Experiment(Experiment),
     /// Random fault campaigns: safety in every run, progress after the faults heal.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
+}
+
+/// The keys of a run description, as flags. Each one given overlays the scenario file's value
+/// (which overlays the built-in default shown in brackets). `--nodes`, `--runtime` and
+/// `--clients` take a comma-separated list in `compare`, which sweeps it.
+#[derive(Debug, Default, Args, Serialize)]
+pub struct RunFlags {
+    /// A scenario file (TOML; see scenarios/). `compare` takes several, one report section each.
+    #[arg(long)]
+    #[serde(skip)]
+    pub scenario: Vec<PathBuf>,
+    /// Cluster size [5].
+    #[arg(long, value_delimiter = ',')]
+    #[serde(skip)]
+    pub nodes: Vec<usize>,
+    /// Which runtime drives the nodes: sim (deterministic simulator) or threads [sim].
+    #[arg(long, value_delimiter = ',', value_parser = parse::<RuntimeKind>)]
+    #[serde(skip)]
+    pub runtime: Vec<RuntimeKind>,
+    /// Run seed: the same seed gives the same simulated run [1].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Ops to complete [100 unless --duration is given]; with --duration, whichever comes first.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ops: Option<u64>,
+    /// Time limit, e.g. 500ms, 2s (virtual in sim, wall-clock in threads; at most 1h).
+    #[arg(long, value_parser = harness::parse_duration)]
+    #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Duration>,
+    /// Simulator: stop after this many events [500000000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
+    /// An algorithm variant (see `workbench list`); `default` runs the algorithm as published,
+    /// overriding a scenario file's variant.
+    #[arg(long)]
+    #[serde(skip)]
+    pub variant: Option<String>,
+    /// One-way latency: 1ms, uniform:1ms-5ms, exp:2ms, lognormal:2ms,0.5; optional ,floor=D [1ms].
+    #[arg(long, value_parser = parse::<Latency>)]
+    #[serde(with = "text_option", skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
+    /// Probability in [0, 1] that a message is lost [0].
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drop: Option<f64>,
+    /// Probability in [0, 1] that a message is delivered twice [0].
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<f64>,
+    /// Let messages on one link overtake each other (links are FIFO otherwise).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "is_false")]
+    pub reorder: bool,
+    /// A fault, repeatable (replaces the scenario's faults): crash:2@100ms[..300ms],
+    /// crash:leader@1s, restart:2@1s, partition:0,1|2,3@1s..2s, partition:leader|rest@1s..2s,
+    /// bridge:0,1|2|3,4@1s..2s, cut:0->1@1s, slow:3+5ms@0ms..1s, lossy:drop=0.2,dup=0.1@1s..2s,
+    /// heal@2s.
+    #[arg(long = "fault", value_parser = parse::<TimedFault>)]
+    #[serde(skip)]
+    pub faults: Vec<TimedFault>,
+    /// An algorithm parameter KEY=VALUE, repeatable (e.g. detect=150ms-300ms, the failure-detection
+    /// range every leader-based and election algorithm shares).
+    #[arg(long = "param", value_parser = parse_param)]
+    #[serde(skip)]
+    pub params: Vec<(String, String)>,
+    /// Mutex: light (one request at a time, round-robin) or heavy (everyone contends) [heavy].
+    #[arg(long, value_parser = parse::<MutexLoad>)]
+    #[serde(with = "text_option", skip_serializing_if = "Option::is_none")]
+    pub load: Option<MutexLoad>,
+    /// Mutex: time spent inside the critical section [1ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Duration>,
+    /// Mutex: each wait before a request is uniform in [0, THINK] [2ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
+    pub think: Option<Duration>,
+    /// Election: who starts the first election: lowest, highest, random (live ids), all, a node
+    /// id, or detection (the nodes notice there is no leader by themselves) [detection].
+    #[arg(long, value_parser = parse::<Initiator>)]
+    #[serde(with = "text_option", skip_serializing_if = "Option::is_none")]
+    pub initiator: Option<Initiator>,
+    /// Election: time between an agreement and the next crash (or restart) of the leader [100ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Duration>,
+    /// Election: whether the driver crashes each agreed leader to provoke the next election
+    /// [true without faults, false with].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crash_leader: Option<bool>,
+    /// Replication: closed-loop clients [3].
+    #[arg(long, value_delimiter = ',')]
+    #[serde(skip)]
+    pub clients: Vec<u32>,
+    /// Replication: commands touch keys 0..KEYS [5].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys: Option<u32>,
+    /// Replication: a client resends a command unanswered for this long [the low end of the
+    /// detection range: 150ms on the default network].
+    #[arg(long, value_parser = harness::parse_duration)]
+    #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
+    pub client_timeout: Option<Duration>,
+    /// Replication: each client waits uniform [0, CLIENT_THINK] between commands [0ms].
+    #[arg(long, value_parser = harness::parse_duration)]
+    #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
+    pub client_think: Option<Duration>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
+/// Serde for optional `Display` values (flags serialize only; they are parsed by clap).
+mod text_option {
+    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => serializer.collect_str(value),
+            None => serializer.serialize_none(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -41,23 +174,17 @@ pub struct CheckArgs {
     /// The first seed.
     #[arg(long, default_value_t = 1)]
     pub first_seed: u64,
-    /// Cluster size.
-    #[arg(long, default_value_t = 5)]
-    pub nodes: usize,
-    /// Ops per run (default: replication 200, mutex 100, election 6).
-    #[arg(long)]
-    pub ops: Option<u64>,
     /// Fault classes: chaos (all), crash, partition, network (partitions, cuts, slow nodes, bursts of
     /// loss, duplication and reordering).
     /// Each algorithm gets only the classes it is built to survive.
     #[arg(long, default_value = "chaos")]
     pub faults: String,
-    /// An algorithm variant (a teaching mutant, say).
-    #[arg(long)]
-    pub variant: Option<String>,
     /// Folder for the failing (and shrunk) scenario files.
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+    /// The run description (defaults: 5 nodes; ops: replication 200, mutex 100, election 6).
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,30 +204,29 @@ pub struct ExperimentArgs {
     /// Folder for the CDF plot.
     #[arg(long, default_value = "workbench-report")]
     pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Algorithms to compare (default: every algorithm in `workbench list`).
+    /// Algorithms to compare, each optionally with a variant (`raft:prevote`); default: every
+    /// algorithm of `workbench list` (or of the scenario's family).
     pub algorithms: Vec<String>,
     /// Only algorithms of this family (replication, election, mutex).
-    #[arg(long, value_parser = parse_family)]
+    #[arg(long, value_parser = parse::<Family>)]
     pub family: Option<Family>,
-    /// Cluster sizes, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "3,5,7,9")]
-    pub nodes: Vec<usize>,
-    /// Seeds per (algorithm, N): 1..=K.
-    #[arg(long, default_value_t = 3)]
-    pub seeds: u64,
-    /// Runtime: sim runs one simulation per core in parallel; threads runs one at a time.
-    #[arg(long, default_value = "sim", value_parser = parse_runtime)]
-    pub runtime: RuntimeKind,
-    /// Ops per run (default 100).
+    /// Seeds per cell: 1..=K [10].
     #[arg(long)]
-    pub ops: Option<u64>,
+    pub seeds: Option<u64>,
     /// Report folder.
     #[arg(long, default_value = "workbench-report")]
     pub out: PathBuf,
+    /// The run description every algorithm runs under. Without a scenario or a fault, compare
+    /// runs its built-in scenarios (steady state, then faults per family).
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 #[derive(Debug, Args)]
@@ -124,78 +250,14 @@ pub enum Format {
     Csv,
 }
 
-/// Arguments of `workbench run`. Every setting is optional: a flag overrides the scenario file,
-/// which overrides the built-in default shown in brackets.
+/// Arguments of `workbench run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The algorithm (see `workbench list`); may come from --scenario instead.
     pub algorithm: Option<String>,
-    /// A scenario file (TOML; see scenarios/ for commented examples).
-    #[arg(long)]
-    pub scenario: Option<PathBuf>,
-    /// Cluster size [5].
-    #[arg(long)]
-    pub nodes: Option<usize>,
-    /// Which runtime drives the nodes: sim (deterministic simulator) or threads [sim].
-    #[arg(long, value_parser = parse_runtime)]
-    pub runtime: Option<RuntimeKind>,
-    /// Run seed: the same seed gives the same simulated run [1].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Ops to complete [100 unless --duration is given].
-    #[arg(long)]
-    pub ops: Option<u64>,
-    /// Time limit, e.g. 500ms, 2s (virtual in sim, wall-clock in threads).
-    #[arg(long, value_parser = harness::parse_duration)]
-    pub duration: Option<Duration>,
-    /// One-way latency: 1ms, uniform:1ms-5ms, exp:2ms, lognormal:2ms,0.5; optional ,floor=D [1ms].
-    #[arg(long, value_parser = parse_latency)]
-    pub latency: Option<Latency>,
-    /// Probability in [0, 1] that a message is lost [0].
-    #[arg(long)]
-    pub drop: Option<f64>,
-    /// Probability in [0, 1] that a message is delivered twice [0].
-    #[arg(long)]
-    pub duplicate: Option<f64>,
-    /// Let messages on one link overtake each other (links are FIFO otherwise).
-    #[arg(long)]
-    pub reorder: bool,
-    /// A fault, repeatable (replaces the scenario's faults): crash:2@100ms[..300ms],
-    /// restart:2@1s, partition:0,1|2,3@1s..2s, cut:0->1@1s, slow:3+5ms@0ms..1s, heal@2s.
-    #[arg(long = "fault", value_parser = parse_fault)]
-    pub faults: Vec<TimedFault>,
-    /// An algorithm variant (see `workbench list`); `default` runs the algorithm as published,
-    /// overriding a scenario file's variant.
-    #[arg(long)]
-    pub variant: Option<String>,
-    /// Mutex: light (one request at a time, round-robin) or heavy (everyone contends) [heavy].
-    #[arg(long, value_parser = parse_load)]
-    pub load: Option<MutexLoad>,
-    /// Mutex: time spent inside the critical section [1ms].
-    #[arg(long, value_parser = harness::parse_duration)]
-    pub hold: Option<Duration>,
-    /// Mutex: each wait before a request is uniform in [0, THINK] [2ms].
-    #[arg(long, value_parser = harness::parse_duration)]
-    pub think: Option<Duration>,
-    /// Election: who starts the first election: lowest, highest, random (live ids), all, a node
-    /// id, or detection (the nodes notice there is no leader by themselves) [detection].
-    #[arg(long, value_parser = parse_initiator)]
-    pub initiator: Option<Initiator>,
-    /// Election: time between an agreement and the next crash (or restart) of the leader [100ms].
-    #[arg(long, value_parser = harness::parse_duration)]
-    pub pause: Option<Duration>,
-    /// Replication: closed-loop clients [3].
-    #[arg(long)]
-    pub clients: Option<u32>,
-    /// Replication: commands touch keys 0..KEYS [5].
-    #[arg(long)]
-    pub keys: Option<u32>,
-    /// Replication: a client resends a command unanswered for this long [300ms].
-    #[arg(long, value_parser = harness::parse_duration)]
-    pub client_timeout: Option<Duration>,
-    /// Replication: each client waits uniform [0, CLIENT_THINK] between commands [0ms].
-    #[arg(long, value_parser = harness::parse_duration)]
-    pub client_think: Option<Duration>,
+    /// The run description.
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Replication: also write the client history to FILE in Jepsen's EDN format (for Knossos or
     /// Elle as a second opinion).
     #[arg(long)]
@@ -205,26 +267,15 @@ pub struct RunArgs {
     pub format: Format,
 }
 
-fn parse_runtime(s: &str) -> Result<RuntimeKind, String> {
+fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
     s.parse()
 }
 
-fn parse_latency(s: &str) -> Result<Latency, String> {
-    s.parse()
-}
-
-fn parse_fault(s: &str) -> Result<TimedFault, String> {
-    s.parse()
-}
-
-fn parse_initiator(s: &str) -> Result<Initiator, String> {
-    s.parse()
-}
-
-fn parse_family(s: &str) -> Result<Family, String> {
-    s.parse()
-}
-
-fn parse_load(s: &str) -> Result<MutexLoad, String> {
-    s.parse()
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    let (key, value) =
+        s.split_once('=').ok_or_else(|| format!("`{}`: a parameter is KEY=VALUE", harness::excerpt(s)))?;
+    if key.trim().is_empty() {
+        return Err(format!("`{}`: a parameter needs a name", harness::excerpt(s)));
+    }
+    Ok((key.trim().to_string(), value.trim().to_string()))
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod flags;
 mod registry;
 mod scenario;
 

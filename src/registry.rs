@@ -1,10 +1,7 @@
 //! The algorithm registry: every algorithm the CLI knows, by name.
 
 use harness::formula::FormulaRow;
-use harness::{Algorithm, Family, RunError, RunRecord, RunSpec};
-
-/// A run's record and each op's latency in nanoseconds.
-pub type DetailedRun = Result<(RunRecord, Vec<u64>), RunError>;
+use harness::{Algorithm, Family, RunError, RunOutcome, RunRecord, RunSpec, SpecError};
 
 /// What the CLI knows of one algorithm.
 #[derive(Clone, Copy, Debug)]
@@ -13,10 +10,10 @@ pub struct Entry {
     pub family: Family,
     pub summary: &'static str,
     pub variants: &'static [(&'static str, &'static str)],
-    /// Runs it and also returns the history.
-    pub run_with_history: fn(&RunSpec) -> Result<(RunRecord, harness::History), RunError>,
-    /// Runs it and also returns each op's latency in nanoseconds.
-    pub run_with_samples: fn(&RunSpec) -> DetailedRun,
+    /// Checks a run description for it without running anything.
+    pub prepare: fn(&RunSpec) -> Result<(), SpecError>,
+    /// Runs it and also returns the runtime's outcome (history, counters).
+    pub run_with_outcome: fn(&RunSpec) -> Result<(RunRecord, RunOutcome), RunError>,
     /// The fault classes it is designed to survive.
     pub tolerates: &'static [harness::FaultClass],
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
@@ -29,12 +26,21 @@ fn entry<A: Algorithm>() -> Entry {
         family: A::FAMILY,
         summary: A::SUMMARY,
         variants: A::VARIANTS,
-        run_with_samples: harness::run_with_samples::<A>,
-        run_with_history: |spec| {
-            harness::run_with_outcome::<A>(spec).map(|(record, outcome)| (record, outcome.history))
-        },
+        prepare: |spec| harness::prepare::<A>(spec).map(|_| ()),
+        run_with_outcome: harness::run_with_outcome::<A>,
         formula: harness::formula::check::<A>,
         tolerates: A::TOLERATES,
+    }
+}
+
+impl Entry {
+    /// Runs `spec` and returns the record, stamped with the command that reproduces it and the
+    /// workbench version, and the outcome.
+    pub fn run(&self, spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
+        let (mut record, outcome) = (self.run_with_outcome)(spec)?;
+        record.command = crate::flags::run_command(self.name, spec);
+        record.workbench_version = env!("CARGO_PKG_VERSION").to_string();
+        Ok((record, outcome))
     }
 }
 
@@ -62,7 +68,7 @@ pub fn find(name: &str) -> Result<Entry, String> {
     let entries = all();
     entries.iter().find(|e| e.name == name).copied().ok_or_else(|| {
         let known: Vec<&str> = entries.iter().map(|e| e.name).collect();
-        format!("unknown algorithm `{name}` (known: {}); see `workbench list`", known.join(", "))
+        format!("unknown algorithm `{}` (known: {}); see `workbench list`", harness::excerpt(name), known.join(", "))
     })
 }
 

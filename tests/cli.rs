@@ -164,35 +164,97 @@ fn compare_writes_the_whole_report_folder() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("report: ") && stdout.contains("index.html"), "{stdout}");
-    for file in ["runs.csv", "runs.json", "summary.csv", "formulas.csv", "index.html"] {
+    for file in ["runs.csv", "runs.json", "summary.csv", "failures.csv", "formulas.csv", "index.html"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
-    let families = ["mutex", "election", "replication"];
-    for family in families {
+    let exists = |name: String| {
+        for ext in ["svg", "png"] {
+            let path = out.join(format!("{name}.{ext}"));
+            assert!(std::fs::metadata(&path).map(|m| m.len() > 1000).unwrap_or(false), "{} missing", path.display());
+        }
+    };
+    // The steady scenario's charts per family, and a timeline per fault scenario and family.
+    for family in ["mutex", "election", "replication"] {
         for chart in ["messages_per_op", "latency", "throughput", "messages_by_kind"] {
-            for ext in ["svg", "png"] {
-                let path = out.join(format!("{chart}_{family}.{ext}"));
-                assert!(
-                    std::fs::metadata(&path).map(|m| m.len() > 1000).unwrap_or(false),
-                    "{} missing or empty",
-                    path.display()
-                );
-            }
+            exists(format!("{chart}_steady_{family}"));
+        }
+        exists(format!("formulas_{family}"));
+    }
+    exists("time_to_leader_steady_election".into());
+    for scenario in ["leader-crash", "leader-isolated", "lossy"] {
+        for family in ["replication", "election"] {
+            exists(format!("timeline_{scenario}_{family}"));
         }
     }
-    assert!(out.join("time_to_leader_election.svg").is_file());
+    exists("timeline_slow-node_mutex".into());
     let runs: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
+    let runs = runs.as_array().unwrap();
+    let steady = runs.iter().filter(|r| r["scenario"] == "steady").count();
     let algorithms =
         String::from_utf8(workbench(&["list"]).stdout).unwrap().lines().filter(|l| !l.starts_with(' ')).count();
-    assert_eq!(runs.as_array().unwrap().len(), algorithms * 2 * 2, "every algorithm x 2 sizes x 2 seeds");
+    assert_eq!(steady, algorithms * 2 * 2, "every algorithm x 2 sizes x 2 seeds in the steady scenario");
+    let crashed: Vec<&serde_json::Value> =
+        runs.iter().filter(|r| r["scenario"] == "leader-crash" && r["label"] == "raft").collect();
+    assert_eq!(crashed.len(), 2 * 2, "raft x 2 sizes x 2 seeds under the leader crash");
+    for run in crashed {
+        let fault = &run["faults"][0];
+        assert_eq!(fault["fault"], "crash:leader@1s");
+        assert_eq!(fault["nodes"].as_array().unwrap().len(), 1, "the leader: {fault}");
+        assert!(fault["new_leader_ms"].as_f64().unwrap() > 0.0 && fault["recovered_ms"].as_f64().is_some(), "{fault}");
+        assert_eq!(run["elapsed_ms"], 3000.0, "a fault scenario runs for its fixed duration, --ops or not");
+    }
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert_eq!(html.matches("<svg").count(), 4 * families.len() + 1, "four charts per family plus the election CDF");
-    assert!(html.contains("<table id=\"summary\">") && html.contains("<table id=\"formulas\">"));
+    let charts = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg"))
+        .count();
+    assert_eq!(html.matches("<svg").count(), charts, "every chart inlined");
+    for table in ["summary", "failures", "formula-table", "parameters", "scenarios"] {
+        assert!(html.contains(&format!("<table id=\"{table}\">")), "{table} table");
+    }
+    assert!(html.contains("What this report found"));
     assert!(html.contains("workbench compare ") && html.contains("--seeds 2"), "the reproducing command");
     for fetch in ["src=\"http", "href=\"http", "<script", "<link", "url(", "@import"] {
         assert!(!html.contains(fetch), "self-contained, but found {fetch}");
     }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn compare_runs_a_whole_description_with_variants_and_a_fault() {
+    let out = std::env::temp_dir().join(format!("workbench-compare-fault-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let output = workbench(&[
+        "compare",
+        "raft",
+        "raft:prevote",
+        "multi-paxos",
+        "--fault",
+        "partition:leader|rest@1s..2s",
+        "--duration",
+        "3s",
+        "--seeds",
+        "2",
+        "--latency",
+        "uniform:1ms-2ms",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 3 * 2, "three entries x 2 seeds at N = 5");
+    for run in runs {
+        assert_eq!(run["network"]["latency"], "uniform:1ms-2ms");
+        assert!(run["faults"][0]["recovered_ms"].as_f64().unwrap() < 1000.0, "{}", run["faults"]);
+        assert_eq!(run["violations"], serde_json::json!([]));
+    }
+    assert!(runs.iter().any(|r| r["label"] == "raft:prevote" && r["variant"] == "prevote"));
+    assert!(std::fs::read_to_string(out.join("index.html")).unwrap().contains("timeline_faults_replication"));
+    let bad = workbench(&["compare", "raft:turbo", "--out", out.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2), "an unknown variant is refused before anything runs");
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -218,30 +280,29 @@ fn formulas_agree_for_every_algorithm_and_exit_0() {
 }
 
 #[test]
-fn the_election_timeout_experiment_prints_every_range_and_writes_its_plot() {
+fn the_election_timeout_experiment_counts_failed_trials_and_writes_its_plot() {
     let out = std::env::temp_dir().join(format!("workbench-experiment-test-{}", std::process::id()));
-    let output = workbench(&[
-        "experiment",
-        "election-timeouts",
-        "--trials",
-        "20",
-        "--ranges",
-        "150-150,150-300",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let args = ["experiment", "election-timeouts", "--trials", "20", "--ranges", "150-150,150-300", "--out"];
+    let mut csv_args = args.to_vec();
+    csv_args.extend([out.to_str().unwrap(), "--format", "csv"]);
+    let output = workbench(&csv_args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
-    let row = |range: &str| {
-        text.lines()
-            .find(|l| l.trim_start().starts_with(range))
-            .unwrap_or_else(|| panic!("{range}: {text}"))
-            .to_string()
-    };
-    assert!(row("150-150").trim_end().ends_with("20"), "no randomness: every trial splits votes forever");
-    assert_eq!(row("150-300").split_whitespace().count(), 9, "range, trials, six statistics, failed");
-    assert!(row("150-300").trim_end().ends_with(" 0"), "randomized timeouts always elect: {}", row("150-300"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "range,trials,failed,min,median,mean,p95,p99,max");
+    assert!(
+        lines[1].starts_with("150-150,20,20,>60000,"),
+        "no randomness: every trial splits votes forever: {}",
+        lines[1]
+    );
+    let row: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(&row[..3], ["150-300", "20", "0"], "randomized timeouts always elect: {}", lines[2]);
+    assert!(row[3..].iter().all(|v| v.parse::<f64>().is_ok()), "{}", lines[2]);
     assert!(out.join("election_timeouts.svg").is_file() && out.join("election_timeouts.png").is_file());
+    let mut table_args = args.to_vec();
+    table_args.push(out.to_str().unwrap());
+    let table = String::from_utf8(workbench(&table_args).stdout).unwrap();
+    assert!(table.contains("median 287 ms"), "the paper's figures beside ours: {table}");
     let bad = workbench(&["experiment", "election-timeouts", "--ranges", "300-150"]);
     assert_eq!(bad.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&out);

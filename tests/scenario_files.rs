@@ -120,8 +120,10 @@ fn a_malformed_file_exits_2_naming_the_key_and_line() {
         ("type.toml", "algorithm = \"lamport\"\nnodes = \"three\"\n", "line 2"),
         ("nested.toml", "algorithm = \"lamport\"\n[network]\ndrop = \"lots\"\n", "line 3"),
         ("value.toml", "algorithm = \"lamport\"\n[network]\ndrop = 1.5\n", "drop"),
-        ("fault.toml", "algorithm = \"lamport\"\n[[fault]]\nat = \"1ms\"\ncrash = 9\n", "fault[0].node"),
-        ("duration.toml", "algorithm = \"lamport\"\n[workload]\nhold = \"forever\"\n", "workload.hold"),
+        ("fault.toml", "algorithm = \"lamport\"\nfaults = [\"crash:9@1ms\"]\n", "faults[0].node"),
+        ("grammar.toml", "algorithm = \"lamport\"\nfaults = [\"crash:x@1ms\"]\n", "faults[0]: `x` is not a node id"),
+        ("duration.toml", "algorithm = \"lamport\"\n[workload]\nhold = \"forever\"\n", "line 3"),
+        ("param.toml", "algorithm = \"lamport\"\n[params]\nquorum = 2\n", "params.quorum"),
         ("syntax.toml", "algorithm = \"lamport\n", "line 1"),
     ];
     for (name, text, needle) in cases {

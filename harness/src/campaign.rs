@@ -5,13 +5,25 @@
 //! starting between 50 ms and 1.5 s and healed (restart, end of partition or slowness) by 2 s, so
 //! a correct algorithm can make progress afterwards. Three crashes in ten are quick bounces,
 //! restarted within 30 ms, as a supervised process would be. Crashes never take down a majority at once.
+//!
+//! For algorithms with a leader, plans also draw **targeted elements**: choreographies that put
+//! an algorithm where its classic bugs live, rather than waiting for random faults to stumble on
+//! them (their shapes are in [`targeted`]):
+//!
+//! - *a voter bounced as it votes*: the leader is cut off, and the first node to vote in the
+//!   election that follows (a candidate voting for itself, say) crashes in that very step and
+//!   restarts a few milliseconds later. Whatever it forgot to persist, it has now forgotten.
+//! - *a lagging minority, then a power failure*: a minority is down while commands commit; as it
+//!   comes back every other node restarts (within milliseconds, all from stable storage, volatile
+//!   state such as a commit index gone) but one, which stays down a while: the new leader must
+//!   catch the minority up over many batches before anything of its own term can commit.
 
 use std::time::Duration;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Fault, FaultClass, FaultPlan, Lossiness, NodeId, TimedFault};
+use crate::{Fault, FaultClass, FaultPlan, Group, Lossiness, NodeId, NodeRef, TimedFault};
 
 /// Every fault of a plan is healed by this time.
 pub const HEALED_BY: Duration = Duration::from_secs(2);
@@ -22,11 +34,74 @@ fn window(rng: &mut ChaCha8Rng) -> (Duration, Duration) {
     (Duration::from_millis(at), Duration::from_millis(until))
 }
 
-/// A random plan for `nodes` nodes drawing from `classes` (empty classes: no faults).
-pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -> FaultPlan {
+fn per_mille(thousandths: u32) -> f64 {
+    f64::from(thousandths) / 1000.0
+}
+
+/// The targeted elements, for an algorithm with a leader: each drawn with probability 1/4 when
+/// the classes it uses are allowed (crash, and partition for the voter bounce).
+pub mod targeted {
+    use super::*;
+
+    fn ms(value: u64) -> Duration {
+        Duration::from_millis(value)
+    }
+
+    /// `partition:leader|rest@T..T+R` and `crash:voter@vote>T..+B`.
+    pub fn voter_bounce(rng: &mut ChaCha8Rng) -> Vec<TimedFault> {
+        let at = rng.random_range(300..1000u64);
+        let isolated = rng.random_range(300..=600u64);
+        let bounce = rng.random_range(1..=20u64);
+        let isolate = Fault::Partition { groups: vec![Group::Nodes(vec![NodeRef::Leader]), Group::Rest] };
+        vec![
+            TimedFault::timed(isolate, ms(at), Some(ms(at + isolated))),
+            TimedFault {
+                at: ms(at),
+                trigger: Some(crate::Trigger::Vote),
+                until: Some(ms(bounce)),
+                fault: Fault::Crash { node: NodeRef::Voter },
+            },
+        ]
+    }
+
+    /// `crash:X@T..H` for a minority X; at H every other node crashes, all but one restarting
+    /// within 20 ms and that one 200-400 ms later.
+    pub fn lag_then_power_failure(rng: &mut ChaCha8Rng, nodes: usize) -> Vec<TimedFault> {
+        let lagging = (nodes - 1) / 2;
+        let mut ids: Vec<NodeId> = (0..nodes as u32).map(NodeId).collect();
+        for i in (1..ids.len()).rev() {
+            ids.swap(i, rng.random_range(0..=i));
+        }
+        let at = rng.random_range(50..400u64);
+        let heal = (at + rng.random_range(800..=1300u64)).min(HEALED_BY.as_millis() as u64 - 400);
+        let crash = |node: NodeId, from: u64, to: u64| {
+            TimedFault::timed(Fault::Crash { node: NodeRef::Id(node) }, ms(from), Some(ms(to)))
+        };
+        let mut faults: Vec<TimedFault> = ids[..lagging].iter().map(|n| crash(*n, at, heal)).collect();
+        let (held, bounced) = ids[lagging..].split_first().expect("a majority of at least one");
+        faults.push(crash(*held, heal, heal + rng.random_range(200..=400u64)));
+        for node in bounced {
+            faults.push(crash(*node, heal, heal + rng.random_range(1..=20u64)));
+        }
+        faults
+    }
+}
+
+/// A random plan for `nodes` nodes drawing from `classes` (empty classes: no faults); `leaders`
+/// says whether the algorithm has a leader (and may get the targeted elements).
+pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass], leaders: bool) -> FaultPlan {
     let mut faults = Vec::new();
     if classes.is_empty() || nodes < 2 {
         return FaultPlan { faults };
+    }
+    let allowed = |class| classes.contains(&class);
+    if leaders && nodes >= 3 && allowed(FaultClass::Crash) {
+        // Up to half the plans of a leader-based algorithm are targeted.
+        match rng.random_range(0..8) {
+            0 | 1 if allowed(FaultClass::Partition) => return FaultPlan { faults: targeted::voter_bounce(rng) },
+            2 | 3 => return FaultPlan { faults: targeted::lag_then_power_failure(rng, nodes) },
+            _ => {}
+        }
     }
     let count = rng.random_range(1..=4);
     let mut crashed: Vec<(Duration, Duration)> = Vec::new();
@@ -45,7 +120,7 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -
                     continue;
                 }
                 crashed.push((at, until));
-                Fault::Crash { node: NodeId(rng.random_range(0..nodes as u32)) }
+                Fault::Crash { node: NodeRef::Id(NodeId(rng.random_range(0..nodes as u32))) }
             }
             FaultClass::Partition => {
                 let mut ids: Vec<NodeId> = (0..nodes as u32).map(NodeId).collect();
@@ -54,7 +129,7 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -
                 }
                 let shape = rng.random_range(0..10);
                 if shape < 3 {
-                    Fault::Cut { from: ids[0], to: ids[1] }
+                    Fault::Cut { from: ids[0].into(), to: ids[1].into() }
                 } else if shape < 5 && nodes >= 3 {
                     // A bridge: one node is the only link between the two halves of the rest.
                     let split = rng.random_range(2..nodes);
@@ -62,25 +137,24 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass]) -
                 } else {
                     let split = rng.random_range(1..nodes);
                     let (a, b) = ids.split_at(split);
-                    Fault::Partition { groups: vec![a.to_vec(), b.to_vec()] }
+                    let group = |side: &[NodeId]| Group::Nodes(side.iter().map(|n| NodeRef::Id(*n)).collect());
+                    Fault::Partition { groups: vec![group(a), group(b)] }
                 }
             }
             FaultClass::Timing => Fault::Slow {
-                node: NodeId(rng.random_range(0..nodes as u32)),
+                node: NodeRef::Id(NodeId(rng.random_range(0..nodes as u32))),
                 extra: Duration::from_millis(rng.random_range(1..=15)),
             },
             FaultClass::Loss => Fault::Lossy(Lossiness {
-                drop_per_mille: rng.random_range(50..=250),
-                duplicate_per_mille: rng.random_range(0..=150),
+                drop: per_mille(rng.random_range(50..=250)),
+                duplicate: per_mille(rng.random_range(0..=150)),
                 reorder: rng.random_bool(0.5),
             }),
-            FaultClass::Duplication => Fault::Lossy(Lossiness {
-                drop_per_mille: 0,
-                duplicate_per_mille: rng.random_range(50..=300),
-                reorder: false,
-            }),
+            FaultClass::Duplication => {
+                Fault::Lossy(Lossiness { drop: 0.0, duplicate: per_mille(rng.random_range(50..=300)), reorder: false })
+            }
         };
-        faults.push(TimedFault { at, until: Some(until), fault });
+        faults.push(TimedFault::timed(fault, at, Some(until)));
     }
     // A node crashed twice in overlapping windows would restart early; keep one.
     let mut kept: Vec<TimedFault> = Vec::new();
@@ -107,17 +181,27 @@ mod tests {
     fn plans_are_valid_healed_and_never_crash_a_majority() {
         for seed in 0..500 {
             let mut rng = seeded_rng(seed, 0);
-            let plan = random_plan(&mut rng, 5, &[FaultClass::Crash, FaultClass::Partition, FaultClass::Timing]);
+            let plan = random_plan(&mut rng, 5, &[FaultClass::Crash, FaultClass::Partition, FaultClass::Timing], true);
             plan.validate(5).unwrap();
             for fault in &plan.faults {
-                assert!(fault.until.is_some_and(|u| u <= HEALED_BY), "{fault}");
+                let ends = match fault.trigger {
+                    None => fault.until,
+                    // A bounce strikes at an election after its time and lasts a few milliseconds.
+                    Some(_) => fault
+                        .until
+                        .map(|u| fault.at + crate::Timing::of(&Default::default(), Default::default()).detect.1 + u),
+                };
+                assert!(ends.is_some_and(|u| u <= HEALED_BY), "{fault}");
             }
             for t in (0..2000).step_by(10) {
                 let t = Duration::from_millis(t);
+                // Bounces (a restart within 30 ms, a power failure's included) are not counted.
                 let down = plan
                     .faults
                     .iter()
-                    .filter(|f| matches!(f.fault, Fault::Crash { .. }) && f.at <= t && t < f.until.unwrap())
+                    .filter(|f| f.trigger.is_none() && matches!(f.fault, Fault::Crash { .. }))
+                    .filter(|f| f.until.unwrap() - f.at > Duration::from_millis(30))
+                    .filter(|f| f.at <= t && t < f.until.unwrap())
                     .count();
                 assert!(down <= 2, "seed {seed}: {down} down at {t:?}");
             }
@@ -127,6 +211,9 @@ mod tests {
     #[test]
     fn the_same_seed_draws_the_same_plan() {
         let classes = [FaultClass::Crash, FaultClass::Partition];
-        assert_eq!(random_plan(&mut seeded_rng(9, 0), 5, &classes), random_plan(&mut seeded_rng(9, 0), 5, &classes));
+        assert_eq!(
+            random_plan(&mut seeded_rng(9, 0), 5, &classes, true),
+            random_plan(&mut seeded_rng(9, 0), 5, &classes, true)
+        );
     }
 }

@@ -38,6 +38,8 @@ pub struct ClientReply {
 pub enum ReplyOutcome {
     /// Committed and applied: the result.
     Ok(KvResult),
-    /// This node cannot take the command; `hint` is the leader it knows of.
-    NotLeader { hint: Option<NodeId> },
+    /// This node cannot take the command. `term` is the newest term (or ballot) it knows of and
+    /// `hint` the leader of that term, if it knows one: a client follows a hint only if it is
+    /// newer than what it already knows, so stale hints cannot send it round in circles.
+    NotLeader { hint: Option<NodeId>, term: u64 },
 }

@@ -8,11 +8,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| c.is_ascii_alphabetic())
-        .ok_or_else(|| format!("`{text}` has no unit (use ns, us, ms, s or m)"))?;
+        .ok_or_else(|| format!("`{}` has no unit (use ns, us, ms, s or m)", crate::excerpt(text)))?;
     let (number, unit) = text.split_at(split);
-    let value: f64 = number.trim().parse().map_err(|_| format!("`{text}` is not a number followed by a unit"))?;
+    let value: f64 =
+        number.trim().parse().map_err(|_| format!("`{}` is not a number followed by a unit", crate::excerpt(text)))?;
     if !value.is_finite() || value < 0.0 {
-        return Err(format!("`{text}` must be a finite, non-negative duration"));
+        return Err(format!("`{}` must be a finite, non-negative duration", crate::excerpt(text)));
     }
     let nanos_per_unit = match unit {
         "ns" => 1.0,
@@ -20,11 +21,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => 1e6,
         "s" => 1e9,
         "m" | "min" => 60e9,
-        other => return Err(format!("`{other}` is not a unit (use ns, us, ms, s or m)")),
+        other => return Err(format!("`{}` is not a unit (use ns, us, ms, s or m)", crate::excerpt(other))),
     };
     let nanos = value * nanos_per_unit;
     if nanos > u64::MAX as f64 {
-        return Err(format!("`{text}` is too long"));
+        return Err(format!("`{}` is too long", crate::excerpt(text)));
     }
     Ok(Duration::from_nanos(nanos.round() as u64))
 }

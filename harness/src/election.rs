@@ -192,11 +192,23 @@ pub struct Detection {
     pub leader_timeout: (std::time::Duration, std::time::Duration),
 }
 
-impl Default for Detection {
-    fn default() -> Self {
-        Detection {
-            heartbeat: std::time::Duration::from_millis(50),
-            leader_timeout: (std::time::Duration::from_millis(150), std::time::Duration::from_millis(300)),
-        }
+impl Detection {
+    /// Heartbeats three times per minimum timeout; the timeout is the run's shared detection
+    /// range ([`crate::Settings::detect`]).
+    pub fn of(detect: (std::time::Duration, std::time::Duration)) -> Self {
+        Detection { heartbeat: detect.0 / 3, leader_timeout: detect }
     }
+}
+
+impl Default for Detection {
+    /// Detection on the default network (1 ms links): heartbeats every 50 ms, 150-300 ms.
+    fn default() -> Self {
+        Detection::of(crate::Timing::of(&crate::NetworkConfig::default(), crate::RuntimeKind::Sim).detect)
+    }
+}
+
+/// How long a node waits for a peer to acknowledge a message before it takes the peer for dead:
+/// max(20 ms, 10 round trips).
+pub fn ack_timeout(timing: &crate::Timing) -> std::time::Duration {
+    std::time::Duration::from_millis(20).max(timing.round_trip * 10)
 }

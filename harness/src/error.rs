@@ -29,3 +29,29 @@ pub enum RunError {
     #[error("node {node} panicked: {message}")]
     NodePanicked { node: u32, message: String },
 }
+
+/// At most this many characters of a bad value are quoted back in an error.
+const EXCERPT_CHARS: usize = 40;
+
+/// A bad value as an error quotes it: whole if short, else its first characters and how long it
+/// was (a 50 MB argument is named, not echoed).
+pub fn excerpt(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= EXCERPT_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(EXCERPT_CHARS).collect();
+    format!("{head}… ({count} characters)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_short() {
+        assert_eq!(excerpt("raft"), "raft");
+        let long = excerpt(&"x".repeat(50_000_000));
+        assert!(long.len() < 80 && long.ends_with("(50000000 characters)"), "{long}");
+    }
+}

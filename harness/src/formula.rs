@@ -114,11 +114,11 @@ pub fn answered(history: &History) -> u64 {
 /// highest id crashed at time zero, on reliable 1 ms links.
 pub fn one_election(nodes: usize, initiator: u32, highest_crashed: bool) -> RunSpec {
     let faults = if highest_crashed {
-        vec![crate::TimedFault {
-            at: std::time::Duration::ZERO,
-            until: None,
-            fault: crate::Fault::Crash { node: crate::NodeId(nodes as u32 - 1) },
-        }]
+        vec![crate::TimedFault::timed(
+            crate::Fault::Crash { node: crate::NodeRef::Id(crate::NodeId(nodes as u32 - 1)) },
+            std::time::Duration::ZERO,
+            None,
+        )]
     } else {
         Vec::new()
     };

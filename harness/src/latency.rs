@@ -48,6 +48,33 @@ impl Latency {
         matches!(self.shape, LatencyShape::Constant(_))
     }
 
+    /// The distribution's largest parameter (a constant, a bound, a mean, a median or the floor):
+    /// what a bound on latency inputs is checked against.
+    pub fn scale(&self) -> Duration {
+        let shape = match self.shape {
+            LatencyShape::Constant(d) => d,
+            LatencyShape::Uniform { high, .. } => high,
+            LatencyShape::Exponential { mean } => mean,
+            LatencyShape::LogNormal { median, .. } => median,
+        };
+        shape.max(self.floor)
+    }
+
+    /// The 99th percentile of a one-way delay, from the distribution's parameters: the value
+    /// itself, the upper bound, `mean · ln 100` (exponential), `median · e^(2.326 σ)`
+    /// (lognormal); never below the floor.
+    pub fn p99(&self) -> Duration {
+        let raw = match self.shape {
+            LatencyShape::Constant(d) => d,
+            LatencyShape::Uniform { high, .. } => high,
+            LatencyShape::Exponential { mean } => mean.mul_f64(100f64.ln()),
+            LatencyShape::LogNormal { median, sigma } => {
+                Duration::from_secs_f64((median.as_secs_f64() * (2.326 * sigma).exp()).min(1e9))
+            }
+        };
+        raw.max(self.floor)
+    }
+
     /// Draws one latency.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Duration {
         let raw = match self.shape {
@@ -91,6 +118,9 @@ impl FromStr for Latency {
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let (body, floor) = match text.split_once(",floor=") {
+            Some((_, floor)) if floor.contains("floor=") => {
+                return Err(format!("`{}`: floor is given twice", crate::excerpt(text)))
+            }
             Some((body, floor)) => (body, parse_duration(floor)?),
             None => (text, Duration::ZERO),
         };
@@ -98,29 +128,34 @@ impl FromStr for Latency {
         let shape = match name {
             "const" | "constant" => LatencyShape::Constant(parse_duration(args)?),
             "uniform" => {
-                let (low, high) = args
-                    .split_once('-')
-                    .ok_or_else(|| format!("`{body}`: uniform takes LOW-HIGH, e.g. uniform:1ms-5ms"))?;
+                let (low, high) = args.split_once('-').ok_or_else(|| {
+                    format!("`{}`: uniform takes LOW-HIGH, e.g. uniform:1ms-5ms", crate::excerpt(body))
+                })?;
                 let (low, high) = (parse_duration(low)?, parse_duration(high)?);
                 if low > high {
-                    return Err(format!("`{body}`: low bound exceeds high bound"));
+                    return Err(format!("`{}`: low bound exceeds high bound", crate::excerpt(body)));
                 }
                 LatencyShape::Uniform { low, high }
             }
             "exp" | "exponential" => LatencyShape::Exponential { mean: parse_duration(args)? },
             "lognormal" => {
-                let (median, sigma) = args
-                    .split_once(',')
-                    .ok_or_else(|| format!("`{body}`: lognormal takes MEDIAN,SIGMA, e.g. lognormal:2ms,0.5"))?;
-                let sigma: f64 =
-                    sigma.trim().parse().map_err(|_| format!("`{sigma}` is not a number (lognormal sigma)"))?;
+                let (median, sigma) = args.split_once(',').ok_or_else(|| {
+                    format!("`{}`: lognormal takes MEDIAN,SIGMA, e.g. lognormal:2ms,0.5", crate::excerpt(body))
+                })?;
+                let sigma: f64 = sigma
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("`{}` is not a number (lognormal sigma)", crate::excerpt(sigma)))?;
                 if !sigma.is_finite() || sigma < 0.0 {
                     return Err(format!("lognormal sigma must be finite and >= 0 (got {sigma})"));
                 }
                 LatencyShape::LogNormal { median: parse_duration(median)?, sigma }
             }
             other => {
-                return Err(format!("`{other}` is not a latency distribution (use const, uniform, exp or lognormal)"))
+                return Err(format!(
+                    "`{}` is not a latency distribution (use const, uniform, exp or lognormal)",
+                    crate::excerpt(other)
+                ))
             }
         };
         Ok(Latency { shape, floor })
@@ -169,6 +204,7 @@ mod tests {
             "lognormal:2ms,-1",
             "-3ms",
             "exp:2ms,floor=x",
+            "1ms,floor=1ms,floor=2ms",
         ] {
             assert!(text.parse::<Latency>().is_err(), "{text} should be rejected");
         }

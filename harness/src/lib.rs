@@ -20,7 +20,7 @@
 //! [`RunRecord`].
 //!
 //! ```
-//! use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError};
+//! use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, Settings, SpecError};
 //!
 //! /// A lock that trusts everyone: enters at once. Fine alone, wrong in company.
 //! struct Reckless;
@@ -53,7 +53,7 @@
 //!     const NAME: &'static str = "reckless";
 //!     const FAMILY: Family = Family::Mutex;
 //!     const SUMMARY: &'static str = "enters without asking";
-//!     fn configure(_: &RunSpec) -> Result<(), SpecError> { Ok(()) }
+//!     fn configure(_: &mut Settings) -> Result<(), SpecError> { Ok(()) }
 //! }
 //!
 //! let alone = harness::run::<Reckless>(&RunSpec { nodes: 1, ops: Some(10), ..RunSpec::default() }).unwrap();
@@ -84,13 +84,17 @@ mod monitor;
 mod network;
 mod node;
 mod observation;
+mod params;
 mod record;
 mod run;
 mod runtime;
+mod settings;
 pub mod sim;
 mod spec;
+pub mod text;
 pub mod threads;
 mod time;
+mod timing;
 mod transmit;
 
 pub use client::{ClientOp, ClientReply, ReplyOutcome};
@@ -98,9 +102,10 @@ pub use context::{seeded_rng, Context, Effects, NodeRng, TimerCommand};
 pub use counts::MessageCounts;
 pub use driver::{Driver, DriverCommand, DriverContext};
 pub use duration::{format_duration, parse_duration};
-pub use error::{RunError, SpecError};
+pub use error::{excerpt, RunError, SpecError};
 pub use fault::{
-    parse_per_mille, Fault, FaultAction, FaultClass, FaultPlan, LinkBlock, LinkState, Lossiness, TimedFault,
+    Fault, FaultAction, FaultClass, FaultPlan, FaultSchedule, FaultStrike, Group, LeaderView, LinkBlock, LinkState,
+    Lossiness, NodeRef, Phase, Step, TimedFault, Trigger,
 };
 pub use history::{ClientOperation, Event, EventKind, History};
 pub use id::NodeId;
@@ -109,13 +114,17 @@ pub use message::Message;
 pub use metrics::LatencySummary;
 pub use monitor::{LiveMonitor, MutexOccupancy};
 pub use network::NetworkConfig;
-pub use node::{known_variant, Algorithm, Node};
+pub use node::{Algorithm, Node};
 pub use observation::Observation;
+pub use params::{format_range, parse_range, Params};
 pub use record::RunRecord;
-pub use run::{family_kit, run, run_with_outcome, run_with_samples, FamilyKit};
+pub use record::Unfinished;
+pub use run::{family_kit, prepare, run, run_with_outcome, run_with_samples, FamilyKit, Prepared, Resolved};
 pub use runtime::{RunOutcome, RunSetup, StopReason};
-pub use spec::{Family, Initiator, MutexLoad, RunSpec, RuntimeKind, Workload};
+pub use settings::Settings;
+pub use spec::{limits, Family, Initiator, MutexLoad, RunSpec, RuntimeKind, Workload};
 pub use time::Time;
+pub use timing::Timing;
 pub use transmit::{Transmission, Transmitter};
 
 /// The RNG traits, so algorithm crates can draw from [`Context::rng`] without their own `rand`.

@@ -3,12 +3,21 @@
 //! Links are FIFO by default: a message never overtakes an earlier one on the same directed link
 //! (Lamport's mutex relies on this). `reorder` lifts that guarantee so its absence can be studied.
 
+use std::time::Duration;
+
 use crate::{Latency, SpecError};
 
+/// The largest latency parameter (a constant, a bound, a mean or a median) a network may have.
+pub const MAX_LATENCY: Duration = Duration::from_secs(60);
+/// The largest lognormal sigma: beyond it the 99th percentile is over 10^20 times the median.
+pub const MAX_SIGMA: f64 = 20.0;
+
 /// Network semantics, owned by the harness and applied by both runtimes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetworkConfig {
     /// One-way latency of each message.
+    #[serde(with = "crate::text")]
     pub latency: Latency,
     /// Probability in [0, 1] that a message is lost.
     pub drop: f64,
@@ -38,9 +47,18 @@ impl NetworkConfig {
             }
         }
         if let crate::LatencyShape::LogNormal { sigma, .. } = self.latency.shape {
-            if !sigma.is_finite() || sigma < 0.0 {
-                return Err(SpecError::field("latency", format!("lognormal sigma must be >= 0 (got {sigma})")));
+            if !sigma.is_finite() || !(0.0..=MAX_SIGMA).contains(&sigma) {
+                return Err(SpecError::field(
+                    "latency",
+                    format!("lognormal sigma must be in [0, {MAX_SIGMA}] (got {sigma})"),
+                ));
             }
+        }
+        if self.latency.scale() > MAX_LATENCY {
+            return Err(SpecError::field(
+                "latency",
+                format!("`{}`: a one-way latency is at most {}", self.latency, crate::format_duration(MAX_LATENCY)),
+            ));
         }
         Ok(())
     }

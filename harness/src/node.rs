@@ -6,7 +6,7 @@
 
 use std::fmt::Debug;
 
-use crate::{ClientOp, Context, Family, Message, NodeId, RunSpec, SpecError};
+use crate::{ClientOp, Context, Family, Message, NodeId, RunSpec, Settings, SpecError};
 
 /// A deterministic state machine driven by a runtime.
 pub trait Node: Send + Sized + 'static {
@@ -83,27 +83,9 @@ pub trait Algorithm: Node {
     /// the algorithm's own messages.
     const DETECTION_KINDS: &'static [&'static str] = &[];
 
-    /// Builds the run configuration from the run's spec (its `variant` in particular).
-    /// An unknown variant is an error naming it and the known ones.
-    fn configure(spec: &RunSpec) -> Result<Self::Config, SpecError>;
-}
-
-/// Checks `spec.variant` against `A::VARIANTS`; `Ok(None)` for the default variant.
-pub fn known_variant<A: Algorithm>(spec: &RunSpec) -> Result<Option<&'static str>, SpecError> {
-    match spec.variant.as_deref() {
-        None => Ok(None),
-        Some(name) => {
-            A::VARIANTS.iter().find(|(known, _)| *known == name).map(|(known, _)| Some(*known)).ok_or_else(|| {
-                let known: Vec<&str> = A::VARIANTS.iter().map(|(n, _)| *n).collect();
-                SpecError::field(
-                    "variant",
-                    format!(
-                        "`{name}` is not a variant of {} (known: {})",
-                        A::NAME,
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                    ),
-                )
-            })
-        }
-    }
+    /// Builds the run configuration from what the algorithm may know of the run: its variant
+    /// ([`Settings::variant`]), cluster size, the network's timing bounds (every timeout derives
+    /// from them, by a rule the crate doc states) and its parameters ([`Settings::params`], each
+    /// read with its default). An unknown variant or parameter is an error naming it.
+    fn configure(settings: &mut Settings) -> Result<Self::Config, SpecError>;
 }

@@ -5,8 +5,21 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::{ElectionMetrics, MutexMetrics, ReplicationMetrics};
-use crate::{Family, LatencySummary, RuntimeKind};
+use crate::metrics::{ElectionMetrics, FaultRecord, MutexMetrics, ReplicationMetrics, Startup, Steady};
+use crate::{Family, LatencySummary, NetworkConfig, RuntimeKind, Workload};
+
+/// Work a run's time limit cut short: not a violation, since nothing says the algorithm would
+/// not have finished it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unfinished {
+    /// Why the run ended (`the time limit (3s)`, `the event limit (20000000)`).
+    pub ended_by: String,
+    /// Ops asked for and done, when the run had an op target.
+    pub ops_target: Option<u64>,
+    pub ops_done: u64,
+    /// What was still pending at the end, one phrase each (`n3 requested at 1999.2ms`).
+    pub pending: Vec<String>,
+}
 
 /// What one run measured.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -27,11 +40,22 @@ pub struct RunRecord {
     /// Extra copies the network delivered.
     pub messages_duplicated: u64,
     pub messages_per_op: f64,
+    /// Over every op of the run, start-up included.
     pub latency_ms: LatencySummary,
     pub throughput_ops_per_s: f64,
     /// Virtual time in sim, wall-clock time in threads.
     pub elapsed_ms: f64,
     pub leader_changes: u64,
+    /// When the first leader was followed and the first op completed.
+    pub startup: Startup,
+    /// Latency and throughput of the ops invoked after the first completion.
+    pub steady: Steady,
+    /// The longest stretch without a completed op after the first one (the tail included).
+    pub unavailable_ms: f64,
+    /// One entry per fault of the plan: whom it hit and what recovering cost.
+    pub faults: Vec<FaultRecord>,
+    /// Set when the run's time (or event) limit ended it with work pending.
+    pub unfinished: Option<Unfinished>,
     /// Mutex family only: synchronization delay and fairness.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mutex: Option<MutexMetrics>,
@@ -43,4 +67,15 @@ pub struct RunRecord {
     pub replication: Option<ReplicationMetrics>,
     /// Invariant violations, one sentence each; empty when none.
     pub violations: Vec<String>,
+    /// The algorithm's parameters as the run used them (given or default; timeouts derived from
+    /// the network included).
+    pub params: BTreeMap<String, String>,
+    /// The network the run described.
+    pub network: NetworkConfig,
+    /// The workload as the run used it (the clients' resend timeout resolved).
+    pub workload: Workload,
+    /// The command that reproduces the run (set by the CLI; empty for library runs).
+    pub command: String,
+    /// The workbench version that ran it.
+    pub workbench_version: String,
 }

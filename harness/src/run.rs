@@ -1,18 +1,23 @@
-//! One run, end to end: validate, build the family's driver and checkers, run the chosen
-//! runtime, check the history and fill in the record.
+//! One run, end to end: validate, configure the algorithm, build the family's driver and
+//! checkers, run the chosen runtime, check the history and fill in the record.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::checkers::{
-    capped, run_checkers, Agreement, Checker, ElectionSafety, EveryRequestGranted, HighestIdWins, Linearizability,
-    MutualExclusion, StateMachineSafety, Termination,
+    capped, Agreement, Checker, ElectionSafety, EveryRequestGranted, HighestIdWins, Linearizability, MutualExclusion,
+    StateMachineSafety, Termination,
 };
-use crate::drivers::{ElectionDriver, MutexDriver, ReplicationDriver};
-use crate::metrics::{leader_changes, mutex_metrics, work, ElectionMetrics, ReplicationMetrics};
+use crate::drivers::{ClientTiming, ElectionDriver, MutexDriver, ReplicationDriver};
+use crate::metrics::{
+    failure_metrics, leader_changes, mutex_metrics, work, ElectionMetrics, FailureInput, ReplicationMetrics,
+    WorkSummary,
+};
+use crate::record::Unfinished;
 use crate::{
     sim, threads, Algorithm, Driver, Family, LatencySummary, LiveMonitor, MutexOccupancy, RunError, RunOutcome,
-    RunRecord, RunSetup, RunSpec, RuntimeKind, SpecError, StopReason,
+    RunRecord, RunSetup, RunSpec, RuntimeKind, Settings, SpecError, StopReason, Timing, Workload,
 };
 
 /// The driver, post-run checkers and live monitor of a family, for a runtime.
@@ -22,10 +27,32 @@ pub struct FamilyKit {
     pub monitor: Option<Arc<dyn LiveMonitor>>,
 }
 
+/// A run's spec with everything the harness derives resolved: the workload as the clients run
+/// it, and the network's timing.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub workload: Workload,
+    pub timing: Timing,
+}
+
+impl Resolved {
+    /// Resolves `spec` (the clients' resend timeout defaults to the low end of the detection range).
+    pub fn of(spec: &RunSpec, timing: Timing) -> Self {
+        let mut workload = spec.workload.clone();
+        workload.client_timeout = Some(workload.client_timeout.unwrap_or(timing.detect.0));
+        Resolved { workload, timing }
+    }
+}
+
 /// What a family needs to run and be checked. `termination_bound` is the election bound the
 /// algorithm states ([`Algorithm::TERMINATION_BOUND`]).
-pub fn family_kit(family: Family, spec: &RunSpec, termination_bound: Option<Duration>) -> Result<FamilyKit, SpecError> {
-    let (nodes, workload, target) = (spec.nodes, spec.workload.clone(), spec.op_target());
+pub fn family_kit(
+    family: Family,
+    spec: &RunSpec,
+    resolved: &Resolved,
+    termination_bound: Option<Duration>,
+) -> Result<FamilyKit, SpecError> {
+    let (nodes, workload, target) = (spec.nodes, resolved.workload.clone(), spec.op_target());
     match family {
         Family::Mutex => {
             let mut checkers: Vec<Box<dyn Checker>> = vec![Box::new(EveryRequestGranted)];
@@ -54,13 +81,22 @@ pub fn family_kit(family: Family, spec: &RunSpec, termination_bound: Option<Dura
             if let Some(bound) = termination_bound {
                 checkers.push(Box::new(Termination { nodes, bound }));
             }
-            Ok(FamilyKit { driver: Box::new(ElectionDriver::new(nodes, workload, target)), checkers, monitor: None })
+            let driver = ElectionDriver::new(nodes, workload, target, spec.crashes_leaders());
+            Ok(FamilyKit { driver: Box::new(driver), checkers, monitor: None })
         }
-        Family::Replication => Ok(FamilyKit {
-            driver: Box::new(ReplicationDriver::new(nodes, workload, target)),
-            checkers: vec![Box::new(ElectionSafety), Box::new(StateMachineSafety { nodes }), Box::new(Linearizability)],
-            monitor: None,
-        }),
+        Family::Replication => {
+            let timeout = workload.client_timeout.expect("resolved");
+            let timing = ClientTiming::new(&resolved.timing, timeout);
+            Ok(FamilyKit {
+                driver: Box::new(ReplicationDriver::new(nodes, workload, timing, target)),
+                checkers: vec![
+                    Box::new(ElectionSafety),
+                    Box::new(StateMachineSafety { nodes }),
+                    Box::new(Linearizability),
+                ],
+                monitor: None,
+            })
+        }
     }
 }
 
@@ -70,12 +106,52 @@ pub fn run<A: Algorithm>(spec: &RunSpec) -> Result<RunRecord, RunError> {
     Ok(record)
 }
 
+/// Everything checked before a run starts: the spec, the algorithm's configuration and
+/// parameters, the family's rules.
+pub struct Prepared<A: Algorithm> {
+    pub config: A::Config,
+    /// The parameters as used (given or default).
+    pub params: BTreeMap<String, String>,
+    pub resolved: Resolved,
+}
+
+/// Validates `spec` for `A` and configures it, without running anything.
+pub fn prepare<A: Algorithm>(spec: &RunSpec) -> Result<Prepared<A>, SpecError> {
+    spec.validate()?;
+    if let Some(name) = spec.algorithm.as_deref().filter(|name| *name != A::NAME) {
+        return Err(SpecError::field(
+            "algorithm",
+            format!("this run description names `{}`, not {}", crate::excerpt(name), A::NAME),
+        ));
+    }
+    if !A::FAMILY.has_leaders() {
+        if let Some(index) = spec.faults.faults.iter().position(|f| f.fault.aims_at_a_role()) {
+            return Err(SpecError::field(
+                format!("faults[{index}]"),
+                format!(
+                    "`{}` aims at the leader, and no algorithm of the {} family has one",
+                    spec.faults.faults[index],
+                    A::FAMILY
+                ),
+            ));
+        }
+    }
+    let mut settings = Settings::of(spec)?;
+    let config = A::configure(&mut settings)?;
+    // Replication clients wait as long as the quickest failure detector (the algorithm's own).
+    let mut timing = settings.timing;
+    if A::FAMILY == Family::Replication {
+        timing.detect = settings.detect()?;
+    }
+    let params = settings.params.finish(A::NAME)?;
+    Ok(Prepared { config, params, resolved: Resolved::of(spec, timing) })
+}
+
 /// Like [`run`], also handing back the runtime's outcome (history and counters) for tests and
 /// tools that look closer.
 pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
-    spec.validate()?;
-    let config = A::configure(spec)?;
-    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec, A::TERMINATION_BOUND)?;
+    let Prepared { config, params, resolved } = prepare::<A>(spec)?;
+    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec, &resolved, A::TERMINATION_BOUND)?;
     checkers.extend(A::extra_checkers(spec));
     let setup = RunSetup::<A> {
         config,
@@ -93,24 +169,8 @@ pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunO
         }
         RuntimeKind::Threads => threads::run(setup)?,
     };
-    let record = record_of::<A>(spec, &outcome, &checkers);
+    let record = record_of::<A>(spec, &outcome, &checkers, params, resolved.workload);
     Ok((record, outcome))
-}
-
-fn progress_violation(spec: &RunSpec, outcome: &RunOutcome, done: u64) -> Option<String> {
-    let target = spec.op_target()?;
-    if done >= target {
-        return None;
-    }
-    let why = match outcome.stop {
-        StopReason::TimeLimit => format!("the time limit ({:?}) was reached", spec.time_limit()),
-        StopReason::Quiescent => "nothing was left to happen (stuck)".to_string(),
-        StopReason::EventLimit => {
-            format!("the event limit ({}) was reached", spec.max_events.unwrap_or(sim::MAX_EVENTS))
-        }
-        StopReason::Finished => "the run stopped".to_string(),
-    };
-    Some(format!("progress: {done} of {target} ops completed: {why} at {}", outcome.elapsed))
 }
 
 fn ratio(numerator: f64, denominator: f64, decimals: i32) -> f64 {
@@ -121,11 +181,76 @@ fn ratio(numerator: f64, denominator: f64, decimals: i32) -> f64 {
     (numerator / denominator * scale).round() / scale
 }
 
-fn record_of<A: Algorithm>(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box<dyn Checker>]) -> RunRecord {
-    let done = work(A::FAMILY, spec.nodes, &outcome.history);
+/// The violations and the unfinished work of a run. Checkers of the state at the end (every
+/// request granted, agreement) speak of unfinished work when a limit cut the run short, and of
+/// violations when the run ended because nothing was left to happen.
+fn verdict(
+    spec: &RunSpec,
+    outcome: &RunOutcome,
+    checkers: &[Box<dyn Checker>],
+    done: &WorkSummary,
+) -> (Vec<String>, Option<Unfinished>) {
     let mut violations = capped("live monitor", outcome.live_violations.clone());
-    violations.extend(run_checkers(checkers, &outcome.history));
-    violations.extend(progress_violation(spec, outcome, done.ops));
+    let mut pending = Vec::new();
+    let cut_short = matches!(outcome.stop, StopReason::TimeLimit | StopReason::EventLimit);
+    for checker in checkers {
+        let found: Vec<String> = checker.check(&outcome.history);
+        if cut_short && checker.at_end() {
+            pending.extend(found);
+        } else {
+            let named = found.into_iter().map(|v| format!("{}: {v}", checker.name())).collect();
+            violations.extend(capped(checker.name(), named));
+        }
+    }
+    let target = spec.op_target();
+    let short = target.is_some_and(|t| done.ops < t);
+    match outcome.stop {
+        StopReason::Quiescent if short => violations.push(format!(
+            "progress: {} of {} ops completed: nothing was left to happen (stuck) at {}",
+            done.ops,
+            target.unwrap_or(0),
+            outcome.elapsed
+        )),
+        StopReason::EventLimit => violations.push(format!(
+            "progress: the event limit ({}) was reached at {} (a message storm)",
+            spec.max_events.unwrap_or(sim::MAX_EVENTS),
+            outcome.elapsed
+        )),
+        _ => {}
+    }
+    let unfinished = (cut_short && (short || !pending.is_empty())).then(|| Unfinished {
+        ended_by: match outcome.stop {
+            StopReason::EventLimit => {
+                format!("the event limit ({})", spec.max_events.unwrap_or(sim::MAX_EVENTS))
+            }
+            _ => format!("the time limit ({})", crate::format_duration(spec.time_limit())),
+        },
+        ops_target: target,
+        ops_done: done.ops,
+        pending: capped("pending", pending),
+    });
+    (violations, unfinished)
+}
+
+fn record_of<A: Algorithm>(
+    spec: &RunSpec,
+    outcome: &RunOutcome,
+    checkers: &[Box<dyn Checker>],
+    params: BTreeMap<String, String>,
+    workload: Workload,
+) -> RunRecord {
+    let done = work(A::FAMILY, spec.nodes, &outcome.history);
+    let (violations, unfinished) = verdict(spec, outcome, checkers, &done);
+    let failure = failure_metrics(&FailureInput {
+        family: A::FAMILY,
+        nodes: spec.nodes,
+        history: &outcome.history,
+        completions: &done.completions,
+        plan: &spec.faults,
+        strikes: &outcome.strikes,
+        sends: &outcome.sends_over_time,
+        elapsed: outcome.elapsed,
+    });
     let messages_total = outcome.sent.total();
     RunRecord {
         algorithm: A::NAME.to_string(),
@@ -140,22 +265,32 @@ fn record_of<A: Algorithm>(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box
         messages_dropped: outcome.dropped,
         messages_duplicated: outcome.duplicated,
         messages_per_op: ratio(messages_total as f64, done.ops as f64, 4),
-        latency_ms: LatencySummary::from_nanos(done.latencies),
+        latency_ms: LatencySummary::from_nanos(done.latencies()),
         throughput_ops_per_s: ratio(done.ops as f64 * 1e9, outcome.elapsed.0 as f64, 3),
         elapsed_ms: ratio(outcome.elapsed.0 as f64, 1e6, 3),
         leader_changes: leader_changes(&outcome.history),
+        startup: failure.startup,
+        steady: failure.steady,
+        unavailable_ms: failure.unavailable_ms,
+        faults: failure.faults,
+        unfinished,
         mutex: (A::FAMILY == Family::Mutex).then(|| mutex_metrics(&outcome.history)),
         election: (A::FAMILY == Family::Election)
             .then(|| ElectionMetrics::split(&outcome.sent, A::DETECTION_KINDS, done.ops)),
         replication: (A::FAMILY == Family::Replication).then(|| ReplicationMetrics::of(&outcome.history)),
         violations,
+        params,
+        network: spec.network.clone(),
+        workload,
+        command: String::new(),
+        workbench_version: String::new(),
     }
 }
 
 /// Like [`run`], also handing back each op's latency in nanoseconds (for distributions).
 pub fn run_with_samples<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, Vec<u64>), RunError> {
     let (record, outcome) = run_with_outcome::<A>(spec)?;
-    let samples = work(A::FAMILY, spec.nodes, &outcome.history).latencies;
+    let samples = work(A::FAMILY, spec.nodes, &outcome.history).latencies();
     Ok((record, samples))
 }
 
@@ -165,8 +300,10 @@ mod tests {
 
     #[test]
     fn the_election_kit_checks_termination_when_the_algorithm_states_a_bound() {
+        let spec = RunSpec::default();
+        let resolved = Resolved::of(&spec, Timing::of(&spec.network, spec.runtime));
         let names = |bound| {
-            family_kit(Family::Election, &RunSpec::default(), bound)
+            family_kit(Family::Election, &spec, &resolved, bound)
                 .unwrap()
                 .checkers
                 .iter()

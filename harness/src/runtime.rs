@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Driver, FaultPlan, History, LiveMonitor, MessageCounts, NetworkConfig, Node, Time};
+use crate::metrics::SendTimeline;
+use crate::{Driver, FaultPlan, FaultStrike, History, LiveMonitor, MessageCounts, NetworkConfig, Node, Time};
 
 /// Everything a runtime needs to run one algorithm.
 pub struct RunSetup<N: Node> {
@@ -48,4 +49,8 @@ pub struct RunOutcome {
     pub stop: StopReason,
     /// Violations the live monitor saw.
     pub live_violations: Vec<String>,
+    /// What each step of the fault plan did, in the order they struck.
+    pub strikes: Vec<FaultStrike>,
+    /// Sends over time.
+    pub sends_over_time: SendTimeline,
 }

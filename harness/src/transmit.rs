@@ -50,13 +50,13 @@ impl Transmitter {
     #[inline]
     pub fn transmit(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState) -> Transmission {
         let burst = links.lossiness();
-        let drop = burst.map_or(self.config.drop, |b| self.config.drop.max(b.drop()));
+        let drop = burst.map_or(self.config.drop, |b| self.config.drop.max(b.drop));
         if links.blocked(from, to) || (drop > 0.0 && self.rng.random_bool(drop)) {
             return Transmission::Dropped;
         }
         let reorder = self.config.reorder || burst.is_some_and(|b| b.reorder);
         let at = self.delivery_time(from, to, now, links, reorder, false);
-        let duplicate_p = burst.map_or(self.config.duplicate, |b| self.config.duplicate.max(b.duplicate()));
+        let duplicate_p = burst.map_or(self.config.duplicate, |b| self.config.duplicate.max(b.duplicate));
         let duplicate = if duplicate_p > 0.0 && self.rng.random_bool(duplicate_p) {
             Some(self.delivery_time(from, to, now, links, reorder, true))
         } else {
@@ -129,7 +129,7 @@ mod tests {
     fn a_lossy_burst_drops_and_duplicates_only_while_it_lasts() {
         let mut tx = Transmitter::new(NetworkConfig::default(), seeded_rng(7, 0), true);
         let mut links = LinkState::default();
-        let burst = crate::Lossiness { drop_per_mille: 500, duplicate_per_mille: 500, reorder: true };
+        let burst = crate::Lossiness { drop: 0.5, duplicate: 0.5, reorder: true };
         let mut fates = |links: &LinkState| {
             (0..2_000).map(|_| tx.transmit(NodeId(0), NodeId(1), Time::ZERO, links)).collect::<Vec<_>>()
         };

@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use harness::formula::{check, entries, light_mutex, Formula};
-use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, SpecError};
 
 /// Asks everyone and enters when all have answered: 2(N-1) messages per entry. (Safe only under
 /// light load, which is all the formula scenario offers.)
@@ -87,7 +87,7 @@ impl<C: Claim> Algorithm for AskEveryone<C> {
     const NAME: &'static str = C::NAME;
     const FAMILY: Family = Family::Mutex;
     const SUMMARY: &'static str = "test";
-    fn configure(_: &RunSpec) -> Result<(), SpecError> {
+    fn configure(_: &mut harness::Settings) -> Result<(), SpecError> {
         Ok(())
     }
     fn formula() -> Option<Formula> {

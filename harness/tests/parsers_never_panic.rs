@@ -52,7 +52,13 @@ proptest! {
         if let Ok(fault) = text.parse::<TimedFault>() {
             let plan = FaultPlan { faults: vec![fault] };
             if plan.validate(5).is_ok() {
-                let _ = plan.actions(5);
+                // Every step resolves, with a leader known or not; the text round-trips.
+                let mut schedule = harness::FaultSchedule::new(&plan, 5);
+                for step in 0..schedule.steps().len() {
+                    let _ = schedule.strike(step, &harness::LeaderView::new(5), harness::Time::ZERO);
+                }
+                let again: TimedFault = plan.faults[0].to_string().parse().expect("printed faults parse");
+                prop_assert_eq!(&again, &plan.faults[0]);
             }
         }
     }

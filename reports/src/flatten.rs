@@ -9,8 +9,9 @@ pub struct Column {
     pub value: String,
 }
 
-/// Flattens a serializable value into columns: nested objects become `parent.child`, arrays are
-/// joined with `"; "`, null is the empty string. Order follows the JSON object's field order.
+/// Flattens a serializable value into columns: nested objects become `parent.child`, arrays of
+/// scalars are joined with `"; "`, arrays of objects are numbered (`faults.0.at_ms`), null is the
+/// empty string. Order follows the JSON object's field order.
 pub fn flatten<T: serde::Serialize>(value: &T) -> Vec<Column> {
     let mut columns = Vec::new();
     let json = serde_json::to_value(value).expect("records serialize to JSON");
@@ -24,6 +25,11 @@ fn walk(name: String, value: &Value, out: &mut Vec<Column>) {
             for (key, inner) in fields {
                 let child = if name.is_empty() { key.clone() } else { format!("{name}.{key}") };
                 walk(child, inner, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(|i| i.is_object()) => {
+            for (index, item) in items.iter().enumerate() {
+                walk(format!("{name}.{index}"), item, out);
             }
         }
         Value::Array(items) => {
@@ -64,5 +70,12 @@ mod tests {
         let columns = flatten(&Outer { name: "ra", missing: None, latency: Inner { p50: 1.5 }, notes: vec!["a", "b"] });
         let pairs: Vec<(&str, &str)> = columns.iter().map(|c| (c.name.as_str(), c.value.as_str())).collect();
         assert_eq!(pairs, [("name", "ra"), ("missing", ""), ("latency.p50", "1.5"), ("notes", "a; b")]);
+    }
+
+    #[test]
+    fn numbers_arrays_of_objects() {
+        let columns = flatten(&serde_json::json!({ "faults": [{ "at_ms": 1.0 }, { "at_ms": 2.0 }] }));
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["faults.0.at_ms", "faults.1.at_ms"]);
     }
 }

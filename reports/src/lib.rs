@@ -5,22 +5,30 @@
 //! table rows are the JSON object flattened (`latency_ms.p50`, `messages_by_kind.request`), so
 //! the three never disagree.
 //!
-//! A [`Comparison`] (the runs of a grid, with the formula checks) becomes a report folder:
-//! `runs.csv`, `runs.json`, `summary.csv`, charts as SVG and PNG, and a self-contained
-//! `index.html` ([`write_report`]). Nothing here knows a particular algorithm: families,
-//! algorithms, message kinds and formulas all come from the records.
+//! A [`Comparison`] (the runs of a grid under its scenarios, with the formula checks) becomes a
+//! report folder: `runs.csv`, `runs.json`, `summary.csv`, `failures.csv`, charts as SVG and PNG,
+//! and a self-contained `index.html` ([`write_report`]). Nothing here knows a particular
+//! algorithm: families, algorithms, message kinds and formulas all come from the records.
 
+mod charts;
 mod comparison;
 pub mod edn;
+mod failure_table;
+mod findings;
 mod flatten;
 mod html;
 pub mod plots;
 mod report;
 mod sinks;
+mod stats;
 mod summary;
+mod timeline;
 
-pub use comparison::{Comparison, RunResult};
+pub use charts::Chart;
+pub use comparison::{Comparison, RunResult, ScenarioInfo};
+pub use failure_table::{failure_rows, FailureRow};
 pub use flatten::{flatten, Column};
 pub use report::{write_report, ReportFiles};
 pub use sinks::{to_csv, to_csv_rows, to_json, to_table};
-pub use summary::{mean_ci95, summarize, SummaryRow};
+pub use stats::{mean_ci95, Mean};
+pub use summary::{summarize, SummaryRow};

@@ -1,55 +1,64 @@
 //! Charts with plotters, each written as SVG and PNG.
 //!
-//! Text needs a font: the DejaVu Sans of Debian's `fonts-dejavu-core` (on this project's
-//! machines), or the TTF file named by `WORKBENCH_FONT`. It is loaded once, at run time, so the
-//! build needs no system font library.
+//! Text uses DejaVu Sans, bundled with the binary (the `dejavu` crate), so charts need no system
+//! font and look the same everywhere.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use plotters::coord::{CoordTranslate, Shift};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 const SIZE: (u32, u32) = (860, 480);
-const FONT_CANDIDATES: &[&str] = &[
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-];
+const TIMELINE_SIZE: (u32, u32) = (860, 620);
 
-/// Loads and registers the chart font once; the error names what to install.
+/// Registers the bundled chart font once.
 pub fn ensure_font() -> Result<(), String> {
     static LOADED: OnceLock<Result<(), String>> = OnceLock::new();
     LOADED
         .get_or_init(|| {
-            let mut candidates: Vec<String> = std::env::var("WORKBENCH_FONT").into_iter().collect();
-            candidates.extend(FONT_CANDIDATES.iter().map(|s| s.to_string()));
-            let (path, bytes) =
-                candidates.iter().find_map(|p| std::fs::read(p).ok().map(|b| (p.clone(), b))).ok_or_else(|| {
-                    "no font for the charts: install Debian's fonts-dejavu-core, or set WORKBENCH_FONT to a .ttf"
-                        .to_string()
-                })?;
-            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-            for style in [FontStyle::Normal, FontStyle::Bold] {
+            for (style, bytes) in
+                [(FontStyle::Normal, dejavu::sans::regular()), (FontStyle::Bold, dejavu::sans::bold())]
+            {
                 plotters::style::register_font("sans-serif", style, bytes)
-                    .map_err(|_| format!("{path} is not a usable TrueType font"))?;
+                    .map_err(|_| "the bundled DejaVu Sans font did not load".to_string())?;
             }
             Ok(())
         })
         .clone()
 }
 
-/// One line of a line chart.
+/// One point of a line, with its spread across seeds (a 95% interval) where it has one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub spread: Option<(f64, f64)>,
+}
+
+impl From<(f64, f64)> for Point {
+    fn from((x, y): (f64, f64)) -> Self {
+        Point { x, y, spread: None }
+    }
+}
+
+/// One line of a chart.
 #[derive(Clone, Debug)]
 pub struct Series {
     pub name: String,
-    pub points: Vec<(f64, f64)>,
+    pub points: Vec<Point>,
     /// Dashed lines mark predictions (formulas) or secondary percentiles.
     pub dashed: bool,
-    /// Index into the palette; a measurement and its formula share one.
+    /// Index into the palette; one algorithm keeps one colour across a chart.
     pub color: usize,
+}
+
+impl Series {
+    /// A series of plain points.
+    pub fn plain(name: impl Into<String>, points: Vec<(f64, f64)>, dashed: bool, color: usize) -> Self {
+        Series { name: name.into(), points: points.into_iter().map(Point::from).collect(), dashed, color }
+    }
 }
 
 /// Axis titles and the chart title.
@@ -60,9 +69,28 @@ pub struct Labels<'a> {
     pub y: &'a str,
 }
 
+/// A window of time to shade (a fault in force), in the x unit of the chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Window {
+    pub from: f64,
+    pub to: f64,
+    pub label: String,
+}
+
 fn color(index: usize) -> RGBColor {
-    let c = Palette99::pick(index).to_rgba();
-    RGBColor(c.0, c.1, c.2)
+    const PALETTE: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(255, 127, 14),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(23, 190, 207),
+        RGBColor(188, 189, 34),
+        RGBColor(80, 80, 80),
+    ];
+    PALETTE[index % PALETTE.len()]
 }
 
 fn err(e: impl std::fmt::Debug) -> String {
@@ -73,6 +101,7 @@ fn err(e: impl std::fmt::Debug) -> String {
 /// backend because closures cannot be generic); returns both paths.
 fn both(
     base: &Path,
+    size: (u32, u32),
     svg_draw: impl Fn(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
     png_draw: impl Fn(&DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
 ) -> Result<Vec<PathBuf>, String> {
@@ -80,31 +109,16 @@ fn both(
     let svg = base.with_extension("svg");
     let png = base.with_extension("png");
     {
-        let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
         svg_draw(&root)?;
         root.present().map_err(err)?;
     }
     {
-        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
         png_draw(&root)?;
         root.present().map_err(err)?;
     }
     Ok(vec![svg, png])
-}
-
-/// The legend box every chart uses.
-fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .draw()
-        .map_err(err)
 }
 
 fn padded(low: f64, high: f64) -> (f64, f64) {
@@ -116,49 +130,137 @@ fn padded(low: f64, high: f64) -> (f64, f64) {
     }
 }
 
+/// Draws marker `shape` (one per series, so lines that coincide stay apart) at `at`.
+fn marker<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    shape: usize,
+    points: &[(f64, f64)],
+    style: ShapeStyle,
+) -> Result<(), String> {
+    let size = 5;
+    match shape % 4 {
+        0 => chart.draw_series(points.iter().map(|p| Circle::new(*p, size - 1, style))).map(|_| ()),
+        1 => chart.draw_series(points.iter().map(|p| TriangleMarker::new(*p, size + 1, style))).map(|_| ()),
+        2 => {
+            chart
+                .draw_series(points.iter().map(|p| {
+                    EmptyElement::at(*p) + Rectangle::new([(-size + 1, -size + 1), (size - 1, size - 1)], style)
+                }))
+                .map(|_| ())
+        }
+        _ => chart.draw_series(points.iter().map(|p| Cross::new(*p, size, style))).map(|_| ()),
+    }
+    .map_err(err)
+}
+
+/// How a line chart's x axis reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XAxis {
+    /// Continuous values.
+    Continuous,
+    /// Whole numbers only (cluster sizes): ticks at integers, series nudged apart around them.
+    Integers,
+}
+
 fn draw_lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: &Labels,
     series: &[Series],
+    axis: XAxis,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let points = series.iter().flat_map(|s| s.points.iter());
-    let (x_low, x_high) = points.clone().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
-    let y_high = points.fold(0.0f64, |hi, p| hi.max(p.1));
-    let (x_low, x_high) = padded(x_low, x_high);
+    let (x_low, x_high) = points.clone().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.x), hi.max(p.x)));
+    let y_high = points.fold(0.0f64, |hi, p| hi.max(p.spread.map_or(p.y, |s| s.1.max(p.y))));
+    let (x_low, x_high) = if x_low > x_high { (0.0, 1.0) } else { (x_low, x_high) };
+    let (x_low, x_high) = match axis {
+        XAxis::Integers => (x_low - 0.5, x_high + 0.5),
+        XAxis::Continuous => padded(x_low, x_high),
+    };
     let mut chart = ChartBuilder::on(root)
-        .caption(labels.title, ("sans-serif", 20))
+        .caption(labels.title, ("sans-serif", 15))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
-        .build_cartesian_2d(x_low..x_high, 0.0..(y_high * 1.1).max(1e-9))
+        .build_cartesian_2d(x_low..x_high, 0.0..(y_high * 1.12).max(1e-9))
         .map_err(err)?;
-    chart.configure_mesh().x_desc(labels.x).y_desc(labels.y).draw().map_err(err)?;
-    for s in series {
+    let integer_label = |x: &f64| {
+        let rounded = x.round();
+        if (x - rounded).abs() < 1e-6 {
+            format!("{rounded}")
+        } else {
+            String::new()
+        }
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(labels.x).y_desc(labels.y);
+    if axis == XAxis::Integers {
+        let span = (x_high - x_low).round() as usize;
+        mesh.x_labels(span * 4 + 1).x_label_formatter(&integer_label);
+    }
+    mesh.draw().map_err(err)?;
+    // Lines that would coincide are nudged apart by a small x offset per series.
+    let solid: Vec<&Series> = series.iter().filter(|s| !s.dashed).collect();
+    let offset_of = |index: usize| match axis {
+        XAxis::Integers if solid.len() > 1 => (index as f64 - (solid.len() - 1) as f64 / 2.0) * 0.06,
+        _ => 0.0,
+    };
+    for (index, s) in series.iter().enumerate() {
+        let offset = offset_of(solid.iter().position(|t| std::ptr::eq(*t, s)).unwrap_or(index));
+        let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x + offset, p.y)).collect();
         let style = color(s.color).stroke_width(2);
         let legend_color = color(s.color);
         let dashed = s.dashed;
+        let shape = index;
         let drawn = if s.dashed {
-            chart.draw_series(DashedLineSeries::new(s.points.clone(), 6, 4, style)).map_err(err)?
+            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style)).map_err(err)?
         } else {
-            chart.draw_series(LineSeries::new(s.points.clone(), style)).map_err(err)?
+            chart.draw_series(LineSeries::new(line.clone(), style)).map_err(err)?
         };
         drawn.label(s.name.clone()).legend(move |(x, y)| {
             let end = if dashed { x + 8 } else { x + 20 };
             PathElement::new(vec![(x, y), (end, y)], legend_color.stroke_width(2))
         });
+        // Error bars: the spread across seeds.
+        let bars: Vec<_> = s
+            .points
+            .iter()
+            .filter_map(|p| p.spread.map(|(low, high)| (p.x + offset, low, high)))
+            .filter(|(_, low, high)| high > low)
+            .collect();
+        chart
+            .draw_series(
+                bars.iter().map(|(x, low, high)| {
+                    PathElement::new(vec![(*x, *low), (*x, *high)], color(s.color).stroke_width(1))
+                }),
+            )
+            .map_err(err)?;
         // Markers show where measurements are; a CDF's hundreds of steps need none.
-        if !s.dashed && s.points.len() <= 40 {
-            chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 3, color(s.color).filled()))).map_err(err)?;
+        if line.len() <= 60 {
+            marker(
+                &mut chart,
+                shape,
+                &line,
+                if dashed { color(s.color).stroke_width(1) } else { color(s.color).filled() },
+            )?;
         }
     }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    Ok(())
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)
 }
 
 /// A line chart of `series`.
-pub fn line_chart(base: &Path, labels: &Labels, series: &[Series]) -> Result<Vec<PathBuf>, String> {
-    both(base, |root| draw_lines(root, labels, series), |root| draw_lines(root, labels, series))
+pub fn line_chart(base: &Path, labels: &Labels, series: &[Series], axis: XAxis) -> Result<Vec<PathBuf>, String> {
+    both(base, SIZE, |root| draw_lines(root, labels, series, axis), |root| draw_lines(root, labels, series, axis))
 }
 
 fn draw_stacked<DB: DrawingBackend>(
@@ -172,7 +274,7 @@ fn draw_stacked<DB: DrawingBackend>(
     let top = values.iter().map(|v| v.iter().sum::<f64>()).fold(0.0f64, f64::max);
     let n = categories.len() as f64;
     let mut chart = ChartBuilder::on(root)
-        .caption(labels.title, ("sans-serif", 20))
+        .caption(labels.title, ("sans-serif", 15))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
@@ -207,8 +309,14 @@ fn draw_stacked<DB: DrawingBackend>(
             .label(kind.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], legend_color.filled()));
     }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-    Ok(())
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)
 }
 
 /// Stacked bars: one bar per category, one segment per kind (`values[category][kind]`).
@@ -221,16 +329,18 @@ pub fn stacked_bars(
 ) -> Result<Vec<PathBuf>, String> {
     both(
         base,
+        SIZE,
         |root| draw_stacked(root, labels, categories, kinds, values),
         |root| draw_stacked(root, labels, categories, kinds, values),
     )
 }
 
-/// Empirical CDF points of `samples` (any unit): (value, fraction at or below).
-pub fn cdf_points(samples: &[f64]) -> Vec<(f64, f64)> {
+/// Empirical CDF points of `samples` (any unit): (value, fraction at or below), over `total`
+/// trials (more than the samples when some never produced one: the curve then ends below 1).
+pub fn cdf_points(samples: &[f64], total: usize) -> Vec<(f64, f64)> {
     let mut sorted = samples.to_vec();
     sorted.sort_by(|a, b| a.total_cmp(b));
-    let n = sorted.len() as f64;
+    let n = total.max(sorted.len()).max(1) as f64;
     sorted.iter().enumerate().map(|(i, v)| (*v, (i + 1) as f64 / n)).collect()
 }
 
@@ -240,11 +350,11 @@ fn draw_cdf_log<DB: DrawingBackend>(
     series: &[Series],
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
-    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).filter(|x| *x > 0.0);
+    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.x)).filter(|x| *x > 0.0);
     let (low, high) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let (low, high) = if low > high { (1.0, 10.0) } else { (low * 0.8, high * 1.25) };
     let mut chart = ChartBuilder::on(root)
-        .caption(labels.title, ("sans-serif", 20))
+        .caption(labels.title, ("sans-serif", 15))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
@@ -254,17 +364,110 @@ fn draw_cdf_log<DB: DrawingBackend>(
     for s in series {
         let style = color(s.color).stroke_width(2);
         let legend_color = color(s.color);
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied().filter(|p| p.0 > 0.0), style))
-            .map_err(err)?
-            .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], legend_color.stroke_width(2)));
+        let dashed = s.dashed;
+        let points: Vec<(f64, f64)> = s.points.iter().filter(|p| p.x > 0.0).map(|p| (p.x, p.y)).collect();
+        let drawn = if dashed {
+            chart.draw_series(DashedLineSeries::new(points, 5, 4, style)).map_err(err)?
+        } else {
+            chart.draw_series(LineSeries::new(points, style)).map_err(err)?
+        };
+        drawn.label(s.name.clone()).legend(move |(x, y)| {
+            let end = if dashed { x + 8 } else { x + 20 };
+            PathElement::new(vec![(x, y), (end, y)], legend_color.stroke_width(2))
+        });
     }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
-    Ok(())
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)
 }
 
 /// CDFs on a logarithmic x axis (values must be positive).
 pub fn cdf_chart_log(base: &Path, labels: &Labels, series: &[Series]) -> Result<Vec<PathBuf>, String> {
-    both(base, |root| draw_cdf_log(root, labels, series), |root| draw_cdf_log(root, labels, series))
+    both(base, SIZE, |root| draw_cdf_log(root, labels, series), |root| draw_cdf_log(root, labels, series))
+}
+
+/// A timeline: two panels over the same time axis (completed ops per second above, latency
+/// below), one line per algorithm, the fault windows shaded in both.
+pub struct Timeline<'a> {
+    pub title: &'a str,
+    pub x: &'a str,
+    pub upper: (&'a str, &'a [Series]),
+    pub lower: (&'a str, &'a [Series]),
+    pub windows: &'a [Window],
+    pub end: f64,
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    caption: Option<&str>,
+    x: &str,
+    (y, series): (&str, &[Series]),
+    windows: &[Window],
+    end: f64,
+) -> Result<(), String> {
+    let y_high = series.iter().flat_map(|s| s.points.iter()).fold(0.0f64, |hi, p| hi.max(p.y));
+    let top = (y_high * 1.15).max(1e-9);
+    let mut builder = ChartBuilder::on(area);
+    if let Some(caption) = caption {
+        builder.caption(caption, ("sans-serif", 15));
+    }
+    let mut chart = builder
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..end.max(1e-9), 0.0..top)
+        .map_err(err)?;
+    chart.configure_mesh().x_desc(x).y_desc(y).draw().map_err(err)?;
+    for window in windows {
+        let shade = RGBColor(120, 120, 120).mix(0.18).filled();
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(window.from, 0.0), (window.to, top)], shade)))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                window.label.clone(),
+                (window.from, top * 0.97),
+                ("sans-serif", 12).into_font().color(&RGBColor(80, 80, 80)),
+            )))
+            .map_err(err)?;
+    }
+    for (index, s) in series.iter().enumerate() {
+        let style = color(s.color).stroke_width(2);
+        let legend_color = color(s.color);
+        let points: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, p.y)).collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), style))
+            .map_err(err)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], legend_color.stroke_width(2)));
+        // Sparse markers, one shape per algorithm, so coinciding lines stay apart.
+        let every = (points.len() / 12).max(1);
+        let sparse: Vec<(f64, f64)> = points.iter().skip(index % every).step_by(every).copied().collect();
+        marker(&mut chart, index, &sparse, color(s.color).filled())?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)
+}
+
+fn draw_timeline<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, timeline: &Timeline) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let (upper, lower) = root.split_vertically(TIMELINE_SIZE.1 / 2 + 20);
+    draw_panel(&upper, Some(timeline.title), timeline.x, timeline.upper, timeline.windows, timeline.end)?;
+    draw_panel(&lower, None, timeline.x, timeline.lower, timeline.windows, timeline.end)
+}
+
+/// A two-panel timeline with shaded fault windows.
+pub fn timeline_chart(base: &Path, timeline: &Timeline) -> Result<Vec<PathBuf>, String> {
+    both(base, TIMELINE_SIZE, |root| draw_timeline(root, timeline), |root| draw_timeline(root, timeline))
 }

@@ -1,77 +1,64 @@
 //! `workbench run`
 
-use harness::{RunRecord, RunSpec};
+use std::path::Path;
+
+use harness::{Family, RunRecord, RunSpec};
 
 use crate::cli::{Format, RunArgs};
-use crate::scenario;
-use crate::{registry, Failure};
+use crate::{registry, scenario, Failure};
 
-/// The algorithm and run spec the arguments describe: built-in defaults, then the scenario file,
-/// then the flags given.
-pub fn spec_of(args: &RunArgs) -> Result<(String, RunSpec), Failure> {
-    let mut spec = RunSpec::default();
-    let mut algorithm = None;
-    if let Some(path) = &args.scenario {
-        let file = scenario::load(path).map_err(Failure::Usage)?;
-        file.apply(&mut spec).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
-        algorithm = file.algorithm.clone();
-    }
+/// The run description the arguments give: built-in defaults, then the scenario file, then the
+/// flags given, then the algorithm named on the command line.
+pub fn spec_of(args: &RunArgs) -> Result<RunSpec, Failure> {
+    let mut spec = match args.run.scenario.as_slice() {
+        [] => RunSpec::default(),
+        [path] => scenario::load(path).map_err(Failure::Usage)?,
+        _ => return Err(Failure::Usage("scenario: `run` takes one scenario file (`compare` takes several)".into())),
+    };
+    args.run.apply(&mut spec)?;
     if let Some(name) = &args.algorithm {
-        algorithm = Some(name.clone());
+        spec.algorithm = Some(name.clone());
     }
-    let algorithm =
-        algorithm.ok_or_else(|| Failure::Usage("no algorithm: name one, or give a --scenario that does".into()))?;
-    macro_rules! flag {
-        ($($field:ident => $target:expr),* $(,)?) => {
-            $(if let Some(value) = args.$field.clone() { $target = value; })*
-        };
+    if spec.algorithm.is_none() {
+        return Err(Failure::Usage("no algorithm: name one, or give a --scenario that does".into()));
     }
-    flag! {
-        nodes => spec.nodes,
-        runtime => spec.runtime,
-        seed => spec.seed,
-        latency => spec.network.latency,
-        drop => spec.network.drop,
-        duplicate => spec.network.duplicate,
-        load => spec.workload.load,
-        hold => spec.workload.hold,
-        think => spec.workload.think,
-        initiator => spec.workload.initiator,
-        pause => spec.workload.pause,
-        clients => spec.workload.clients,
-        keys => spec.workload.keys,
-        client_timeout => spec.workload.client_timeout,
-        client_think => spec.workload.client_think,
+    Ok(spec)
+}
+
+/// Checks that `path` can be written, before anything runs: not a directory, its folder exists.
+pub fn writable(path: &Path, what: &str) -> Result<(), Failure> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(Failure::Usage(format!("{what}: {shown} is a directory; name a file")));
     }
-    if args.ops.is_some() {
-        spec.ops = args.ops;
-    }
-    if args.duration.is_some() {
-        spec.duration = args.duration;
-    }
-    if args.variant.is_some() {
-        // `default` undoes a scenario file's variant: the algorithm as published.
-        spec.variant = args.variant.clone().filter(|v| v != "default");
-    }
-    if args.reorder {
-        spec.network.reorder = true;
-    }
-    if !args.faults.is_empty() {
-        spec.faults.faults = args.faults.clone();
-    }
-    Ok((algorithm, spec))
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| Failure::Usage(format!("{what}: cannot write {shown}: {e}")))
 }
 
 /// Runs the algorithm and renders its record.
 pub fn run(args: &RunArgs) -> Result<(RunRecord, String), Failure> {
-    let (algorithm, spec) = spec_of(args)?;
-    let entry = registry::find(&algorithm).map_err(Failure::Usage)?;
-    let (record, history) = (entry.run_with_history)(&spec).map_err(|err| match err {
+    let spec = spec_of(args)?;
+    let entry = registry::find(spec.algorithm.as_deref().unwrap_or_default()).map_err(Failure::Usage)?;
+    (entry.prepare)(&spec).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(path) = &args.history {
+        if entry.family != Family::Replication {
+            return Err(Failure::Usage(format!(
+                "history: {} is in the {} family; client histories (EDN) belong to the replication family",
+                entry.name, entry.family
+            )));
+        }
+        writable(path, "history")?;
+    }
+    let (record, outcome) = entry.run(&spec).map_err(|err| match err {
         harness::RunError::Spec(spec_error) => Failure::Usage(spec_error.to_string()),
         other => Failure::Run(other.to_string()),
     })?;
     if let Some(path) = &args.history {
-        std::fs::write(path, reports::edn::history(&history.clients))
+        std::fs::write(path, reports::edn::history(&outcome.history.clients))
             .map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))?;
     }
     let text = match args.format {

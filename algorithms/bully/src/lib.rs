@@ -39,9 +39,7 @@
 use std::time::Duration;
 
 use harness::election::Detection;
-use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, Settings, SpecError};
 
 /// From a trigger to agreement, on a network losing at most 10% of messages.
 pub const TERMINATION_BOUND: Duration = Duration::from_secs(2);
@@ -297,9 +295,20 @@ impl Algorithm for Bully {
         })
     }
 
-    fn configure(spec: &RunSpec) -> Result<BullyConfig, SpecError> {
-        let variant = known_variant::<Self>(spec)?;
-        Ok(BullyConfig { lower_id_wins: variant == Some("bug-lower-id-wins"), ..BullyConfig::default() })
+    /// Heartbeats and the leader timeout from the run's shared detection range; an ELECTION
+    /// waits `answer` = max(20 ms, 10 round trips) for an ANSWER, then three times that for the
+    /// COORDINATOR that should follow.
+    fn configure(settings: &mut Settings) -> Result<BullyConfig, SpecError> {
+        let variant = settings.variant::<Self>()?;
+        let timing = settings.timing;
+        let answer = settings.params.duration("answer_timeout", harness::election::ack_timeout(&timing))?;
+        let coordinator = settings.params.duration("coordinator_timeout", answer * 3)?;
+        Ok(BullyConfig {
+            answer_timeout: answer,
+            coordinator_timeout: coordinator,
+            detection: Detection::of(settings.detect()?),
+            lower_id_wins: variant == Some("bug-lower-id-wins"),
+        })
     }
 }
 

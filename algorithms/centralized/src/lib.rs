@@ -23,9 +23,7 @@
 
 use std::collections::VecDeque;
 
-use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, Settings, SpecError};
 
 /// The coordinator's id.
 pub const COORDINATOR: NodeId = NodeId(0);
@@ -191,8 +189,8 @@ impl Algorithm for Centralized {
         })
     }
 
-    fn configure(spec: &RunSpec) -> Result<CentralConfig, SpecError> {
-        let variant = known_variant::<Self>(spec)?;
+    fn configure(settings: &mut Settings) -> Result<CentralConfig, SpecError> {
+        let variant = settings.variant::<Self>()?;
         Ok(CentralConfig { grant_without_queue: variant == Some("bug-no-queue") })
     }
 }

@@ -173,8 +173,8 @@ impl Algorithm for Lamport {
         })
     }
 
-    fn configure(spec: &RunSpec) -> Result<(), SpecError> {
-        harness::known_variant::<Self>(spec)?;
+    fn configure(settings: &mut harness::Settings) -> Result<(), SpecError> {
+        settings.variant::<Self>()?;
         Ok(())
     }
 }

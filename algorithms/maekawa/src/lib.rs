@@ -38,9 +38,7 @@ pub mod quorum;
 
 use std::collections::{BTreeSet, VecDeque};
 
-use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, Settings, SpecError};
 
 pub use quorum::quorum;
 
@@ -287,8 +285,8 @@ impl Algorithm for Maekawa {
         })
     }
 
-    fn configure(spec: &RunSpec) -> Result<MaekawaConfig, SpecError> {
-        let variant = known_variant::<Self>(spec)?;
+    fn configure(settings: &mut Settings) -> Result<MaekawaConfig, SpecError> {
+        let variant = settings.variant::<Self>()?;
         Ok(MaekawaConfig { without_inquire: variant == Some("bug-no-inquire") })
     }
 }

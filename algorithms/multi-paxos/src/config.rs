@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use harness::{known_variant, RunSpec, SpecError};
+use harness::{Settings, SpecError};
 
 /// Run configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,13 +38,18 @@ pub const VARIANTS: &[(&str, &str)] =
     &[("bug-skip-recovery", "teaching mutant: a new leader skips phase-1 recovery, filling open slots with no-ops")];
 
 impl MultiPaxosConfig {
-    /// The configuration for `spec`'s variant.
-    pub fn for_spec<A: harness::Algorithm>(spec: &RunSpec) -> Result<Self, SpecError> {
+    /// The configuration for a run: a follower runs phase 1 after hearing no leader for a time
+    /// drawn from the run's shared failure-detection range (by default max(150 ms, 10 round
+    /// trips) to twice that), the leader's heartbeat is a third of its low end (`heartbeat`);
+    /// then the variant.
+    pub fn for_settings<A: harness::Algorithm>(settings: &mut Settings) -> Result<Self, SpecError> {
         let mut config = MultiPaxosConfig::default();
-        match known_variant::<A>(spec)? {
+        config.election_timeout = settings.detect()?;
+        config.heartbeat = settings.params.duration("heartbeat", config.election_timeout.0 / 3)?;
+        match settings.variant::<A>()? {
             None => {}
             Some("bug-skip-recovery") => config.mutant = Some(Mutant::SkipRecovery),
-            Some(other) => unreachable!("known_variant accepted {other}"),
+            Some(other) => unreachable!("Settings::variant accepted {other}"),
         }
         Ok(config)
     }

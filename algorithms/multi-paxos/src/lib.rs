@@ -42,8 +42,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use harness::kv::Command;
 use harness::{
-    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, SpecError,
-    Time,
+    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, Settings,
+    SpecError, Time,
 };
 use paxos::learner::Learner;
 use paxos::{Ballot, Disk, Value};
@@ -339,8 +339,10 @@ impl MultiPaxos {
     fn on_submit(&mut self, cx: &mut Context<Self>, command: Command) {
         let (client, seq) = (command.client, command.seq);
         if !matches!(self.role, Role::Leader) {
-            let hint = self.leader.map(|(leader, _)| leader);
-            return cx.reply(ClientReply { client, seq, outcome: ReplyOutcome::NotLeader { hint } });
+            // The hint with the ballot it leads: a client follows it only if that is newer than
+            // what it knows.
+            let (hint, term) = self.leader.map_or((None, 0), |(leader, ballot)| (Some(leader), ballot.as_u64()));
+            return cx.reply(ClientReply { client, seq, outcome: ReplyOutcome::NotLeader { hint, term } });
         }
         if let Some(result) = self.learner.applied_result(client, seq) {
             return cx.reply(ClientReply { client, seq, outcome: ReplyOutcome::Ok(result.clone()) });
@@ -436,8 +438,8 @@ impl Algorithm for MultiPaxos {
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
     const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 
-    fn configure(spec: &RunSpec) -> Result<MultiPaxosConfig, SpecError> {
-        MultiPaxosConfig::for_spec::<Self>(spec)
+    fn configure(settings: &mut Settings) -> Result<MultiPaxosConfig, SpecError> {
+        MultiPaxosConfig::for_settings::<Self>(settings)
     }
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {

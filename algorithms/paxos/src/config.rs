@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use harness::{known_variant, RunSpec, SpecError};
+use harness::{Settings, SpecError};
 
 /// Run configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,14 +48,26 @@ pub const VARIANTS: &[(&str, &str)] = &[
 ];
 
 impl PaxosConfig {
-    /// The configuration for `spec`'s variant.
-    pub fn for_spec<A: harness::Algorithm>(spec: &RunSpec) -> Result<Self, SpecError> {
-        let mut config = PaxosConfig::default();
-        match known_variant::<A>(spec)? {
+    /// The configuration for a run, from the network's round trip: an attempt (two phases, two
+    /// round trips when nothing competes) is given up after max(50 ms, 10 round trips)
+    /// (`attempt_timeout`); after the k-th refusal in a row a proposer waits a random time below
+    /// `first · 2^k`, with `first` = max(4 ms, 2 round trips) (`backoff_first`) and the cap 32
+    /// times that (`backoff_cap`), so a duel's loser waits out the winner's round trips. Then the
+    /// variant.
+    pub fn for_settings<A: harness::Algorithm>(settings: &mut Settings) -> Result<Self, SpecError> {
+        let round_trip = settings.timing.round_trip;
+        let defaults = PaxosConfig::default();
+        let first_default = defaults.backoff.expect("backs off").first.max(round_trip * 2);
+        let attempt_timeout =
+            settings.params.duration("attempt_timeout", defaults.attempt_timeout.max(round_trip * 10))?;
+        let first = settings.params.duration("backoff_first", first_default)?;
+        let cap = settings.params.duration("backoff_cap", first * 32)?;
+        let mut config = PaxosConfig { attempt_timeout, backoff: Some(Backoff { first, cap }), ..defaults };
+        match settings.variant::<A>()? {
             None => {}
             Some("no-backoff") => config.backoff = None,
             Some("bug-ignore-accepted") => config.mutant = Some(Mutant::IgnoreAccepted),
-            Some(other) => unreachable!("known_variant accepted {other}"),
+            Some(other) => unreachable!("Settings::variant accepted {other}"),
         }
         Ok(config)
     }

@@ -45,7 +45,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use harness::kv::Command;
 use harness::{
-    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, SpecError,
+    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, Settings,
+    SpecError,
 };
 
 pub use ballot::Ballot;
@@ -379,8 +380,8 @@ impl Algorithm for Paxos {
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
     const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 
-    fn configure(spec: &RunSpec) -> Result<PaxosConfig, SpecError> {
-        PaxosConfig::for_spec::<Self>(spec)
+    fn configure(settings: &mut Settings) -> Result<PaxosConfig, SpecError> {
+        PaxosConfig::for_settings::<Self>(settings)
     }
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {

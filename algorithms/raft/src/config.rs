@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use harness::{known_variant, RunSpec, SpecError};
+use harness::{Settings, SpecError};
 
 /// How the leader backs up `next_index` after a rejected AppendEntries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,10 +71,14 @@ pub const VARIANTS: &[(&str, &str)] = &[
 ];
 
 impl RaftConfig {
-    /// The configuration for `spec`'s variant.
-    pub fn for_spec<A: harness::Algorithm>(spec: &RunSpec) -> Result<Self, SpecError> {
+    /// The configuration for a run: the election timeout is the run's shared failure-detection
+    /// range (by default max(150 ms, 10 round trips) to twice that: election timeout ≫ broadcast
+    /// time, §5.6), the heartbeat a third of its low end (`heartbeat`); then the variant.
+    pub fn for_settings<A: harness::Algorithm>(settings: &mut Settings) -> Result<Self, SpecError> {
         let mut config = RaftConfig::default();
-        match known_variant::<A>(spec)? {
+        config.election_timeout = settings.detect()?;
+        config.heartbeat = settings.params.duration("heartbeat", config.election_timeout.0 / 3)?;
+        match settings.variant::<A>()? {
             None => {}
             Some("prevote") => config.prevote = true,
             Some("batch") => {
@@ -85,7 +89,7 @@ impl RaftConfig {
             Some("bug-commit-previous-term") => config.mutant = Some(Mutant::CommitPreviousTerm),
             Some("bug-vote-twice") => config.mutant = Some(Mutant::VoteTwice),
             Some("bug-forget-vote") => config.mutant = Some(Mutant::ForgetVote),
-            Some(other) => unreachable!("known_variant accepted {other}"),
+            Some(other) => unreachable!("Settings::variant accepted {other}"),
         }
         Ok(config)
     }

@@ -58,8 +58,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use harness::kv::{Command, KvStore};
 use harness::{
-    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, SpecError,
-    Time,
+    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, Settings,
+    SpecError, Time,
 };
 
 use config::{Backoff, Mutant, RaftConfig};
@@ -612,7 +612,7 @@ impl Raft {
             let reply = ClientReply {
                 client: command.client,
                 seq: command.seq,
-                outcome: ReplyOutcome::NotLeader { hint: self.leader },
+                outcome: ReplyOutcome::NotLeader { hint: self.leader, term: self.current_term },
             };
             cx.reply(reply);
             return false;
@@ -738,8 +738,8 @@ impl Algorithm for Raft {
 
     const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 
-    fn configure(spec: &RunSpec) -> Result<RaftConfig, SpecError> {
-        RaftConfig::for_spec::<Self>(spec)
+    fn configure(settings: &mut Settings) -> Result<RaftConfig, SpecError> {
+        RaftConfig::for_settings::<Self>(settings)
     }
 
     /// The log invariants of Figure 3 that only Raft's log shape promises (Paxos logs may have

@@ -251,7 +251,11 @@ fn backup_divergent_logs_converge_after_the_heal() {
                 duration: Some(Duration::from_millis(2600)),
                 variant: variant.map(str::to_string),
                 faults: faults(&[&cut]),
-                workload: Workload { clients: 20, client_timeout: Duration::from_millis(100), ..Workload::default() },
+                workload: Workload {
+                    clients: 20,
+                    client_timeout: Some(Duration::from_millis(100)),
+                    ..Workload::default()
+                },
                 ..spec(5, seed)
             };
             let (_, outcome) = run(&spec);

@@ -22,9 +22,7 @@
 //! inside the critical section, so a second node can enter; the mutual-exclusion checker
 //! catches it under contention.
 
-use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, Settings, SpecError};
 
 /// Messages of Ricart-Agrawala.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -169,8 +167,8 @@ impl Algorithm for RicartAgrawala {
         })
     }
 
-    fn configure(spec: &RunSpec) -> Result<RaConfig, SpecError> {
-        let variant = known_variant::<Self>(spec)?;
+    fn configure(settings: &mut Settings) -> Result<RaConfig, SpecError> {
+        let variant = settings.variant::<Self>()?;
         Ok(RaConfig { reply_while_inside: variant == Some("bug-reply-while-inside") })
     }
 }

@@ -54,9 +54,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use harness::election::Detection;
-use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, Settings, SpecError};
 
 /// From a trigger to agreement, on a network losing at most 10% of messages.
 pub const TERMINATION_BOUND: Duration = Duration::from_secs(2);
@@ -431,12 +429,16 @@ impl Algorithm for Ring {
         })
     }
 
-    fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
-        let variant = known_variant::<Self>(spec)?.unwrap_or("");
+    /// Heartbeats and the leader timeout from the run's shared detection range; a hop waits
+    /// max(20 ms, 10 round trips) for its ACK before skipping the silent successor.
+    fn configure(settings: &mut Settings) -> Result<RingConfig, SpecError> {
+        let variant = settings.variant::<Self>()?.unwrap_or("");
+        let timing = settings.timing;
         Ok(RingConfig {
             method: if variant.starts_with("collect") { Method::Collect } else { Method::ChangRoberts },
             descending: variant.ends_with("descending"),
-            ..RingConfig::default()
+            ack_timeout: settings.params.duration("ack_timeout", harness::election::ack_timeout(&timing))?,
+            detection: Detection::of(settings.detect()?),
         })
     }
 }

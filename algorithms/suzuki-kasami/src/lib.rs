@@ -23,7 +23,7 @@
 
 use std::collections::VecDeque;
 
-use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, SpecError};
 
 /// The token: last served request number per node, and the nodes waiting for it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -170,8 +170,8 @@ impl Algorithm for SuzukiKasami {
         })
     }
 
-    fn configure(spec: &RunSpec) -> Result<(), SpecError> {
-        harness::known_variant::<Self>(spec)?;
+    fn configure(settings: &mut harness::Settings) -> Result<(), SpecError> {
+        settings.variant::<Self>()?;
         Ok(())
     }
 }

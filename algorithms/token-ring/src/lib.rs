@@ -37,9 +37,7 @@
 
 use std::time::Duration;
 
-use harness::{
-    known_variant, Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, RunSpec, SpecError,
-};
+use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, Settings, SpecError};
 
 /// The token's identity: regenerations bump the generation, every pass bumps the hop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -301,18 +299,20 @@ impl Algorithm for TokenRing {
     /// messages, yes: a stale copy of the token is recognised by its stamp.
     const TOLERATES: &'static [harness::FaultClass] = &[harness::FaultClass::Crash, harness::FaultClass::Duplication];
 
-    fn configure(spec: &RunSpec) -> Result<RingConfig, SpecError> {
-        let variant = known_variant::<Self>(spec)?;
-        let mut config =
-            RingConfig { skip_generation_check: variant == Some("bug-no-generation-check"), ..RingConfig::default() };
-        if spec.runtime == harness::RuntimeKind::Threads {
-            // Wall-clock time on a shared machine: a thread can be descheduled for tens of
-            // milliseconds, and a late ACK taken for a dead successor makes a second token (the
-            // algorithm trusts its failure detector). Leave room for the scheduler.
-            config.ack_timeout = Duration::from_millis(250);
-            config.loss_timeout = Duration::from_millis(2500);
-        }
-        Ok(config)
+    /// A hop waits max(20 ms, 10 round trips) for its ACK; the lowest id waits max(500 ms,
+    /// 100 round trips) without a sighting of the token before it regenerates one (node `i`
+    /// waits `i + 1` times that). The algorithm trusts its failure detector, so both are far above
+    /// what a live ring takes.
+    fn configure(settings: &mut Settings) -> Result<RingConfig, SpecError> {
+        let variant = settings.variant::<Self>()?;
+        let round_trip = settings.timing.round_trip;
+        let defaults = RingConfig::default();
+        Ok(RingConfig {
+            idle_pass_delay: settings.params.duration("idle_pass_delay", defaults.idle_pass_delay)?,
+            ack_timeout: settings.params.duration("ack_timeout", defaults.ack_timeout.max(round_trip * 10))?,
+            loss_timeout: settings.params.duration("loss_timeout", defaults.loss_timeout.max(round_trip * 100))?,
+            skip_generation_check: variant == Some("bug-no-generation-check"),
+        })
     }
 }
 

@@ -18,6 +18,10 @@ impl Checker for Agreement {
         "agreement"
     }
 
+    fn at_end(&self) -> bool {
+        true
+    }
+
     fn check(&self, history: &History) -> Vec<String> {
         let tracker = ElectionTracker::over(self.nodes, &history.events);
         if tracker.agreement().is_some() {

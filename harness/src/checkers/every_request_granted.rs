@@ -16,6 +16,10 @@ impl Checker for EveryRequestGranted {
         "every-request-granted"
     }
 
+    fn at_end(&self) -> bool {
+        true
+    }
+
     fn check(&self, history: &History) -> Vec<String> {
         let nodes = history.events.iter().map(|e| e.node.index() + 1).max().unwrap_or(0);
         let mut waiting: Vec<Option<Time>> = vec![None; nodes];

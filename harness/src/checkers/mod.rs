@@ -45,6 +45,12 @@ pub trait Checker: Send + Sync {
     fn name(&self) -> &'static str;
     /// Every violation found, as a sentence.
     fn check(&self, history: &History) -> Vec<String>;
+    /// Whether the checker judges the state at the end of the run (every request granted, the
+    /// live nodes agree). When a time limit cut the run short, what it finds is unfinished work,
+    /// not a violation: nothing says the algorithm would not have finished it.
+    fn at_end(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `checkers` over `history` and returns their violations, each prefixed by its checker's

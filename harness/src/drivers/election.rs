@@ -4,7 +4,9 @@
 //! detection). After each agreement the driver waits `pause`, then provokes the next election:
 //! it crashes the agreed leader, or, if it crashed one before, restarts it (a recovered node
 //! rejoins and, in Bully, bullies its way back). A node the fault plan restarts in the meantime
-//! is no longer the driver's to restart; it crashes the agreed leader instead.
+//! is no longer the driver's to restart; it crashes the agreed leader instead. When the run's
+//! fault plan has faults of its own, the driver provokes nothing (unless told to): the elections
+//! it counts are the ones the faults cause.
 
 use rand::seq::IndexedRandom;
 
@@ -22,12 +24,23 @@ pub struct ElectionDriver {
     completed: u64,
     /// The node this driver crashed and has not restarted yet.
     crashed_by_us: Option<NodeId>,
+    /// Whether it provokes elections by crashing agreed leaders.
+    crash_leaders: bool,
 }
 
 impl ElectionDriver {
-    /// A driver for `nodes` nodes completing `target` elections.
-    pub fn new(nodes: usize, workload: Workload, target: Option<u64>) -> Self {
-        ElectionDriver { workload, target, tracker: ElectionTracker::new(nodes), completed: 0, crashed_by_us: None }
+    /// A driver for `nodes` nodes completing `target` elections; `crash_leaders` says whether it
+    /// crashes each agreed leader to provoke the next (without, it counts the elections the fault
+    /// plan causes).
+    pub fn new(nodes: usize, workload: Workload, target: Option<u64>, crash_leaders: bool) -> Self {
+        ElectionDriver {
+            workload,
+            target,
+            tracker: ElectionTracker::new(nodes),
+            completed: 0,
+            crashed_by_us: None,
+            crash_leaders,
+        }
     }
 
     fn live(&self) -> Vec<NodeId> {
@@ -53,7 +66,7 @@ impl Driver for ElectionDriver {
         }
         if self.tracker.feed(event).is_some() {
             self.completed += 1;
-            if !self.finished() {
+            if !self.finished() && self.crash_leaders {
                 dx.wake_after(self.workload.pause, WAKE_NEXT);
             }
         }

@@ -6,4 +6,4 @@ mod replication;
 
 pub use election::ElectionDriver;
 pub use mutex::MutexDriver;
-pub use replication::ReplicationDriver;
+pub use replication::{ClientTiming, ReplicationDriver};

@@ -1,11 +1,19 @@
 //! The replication-family driver: closed-loop clients of the replicated key-value store.
 //!
-//! Each client has one command outstanding, and waits up to `client_think` between commands. It
-//! sends the command to the node it believes leads; on `NotLeader` it follows the hint (after a
-//! client round trip of 1 ms) or tries the next node; on silence for `client_timeout` it sends
-//! the same command (same client id and sequence number) to the next node. The store's deduplication makes retries take effect once. Each client's
-//! commands, with invocation and completion times, form the history the linearizability checker
-//! reads; a command still unanswered at the end has an unknown outcome.
+//! Each client has one command outstanding, and waits up to `client_think` between commands.
+//! Clients stand outside partitions (they reach every node), as in Jepsen. A client sends its
+//! command to the node it believes leads and remembers the newest (term, leader) it has heard of:
+//!
+//! - on `NotLeader { hint, term }` it follows the hint only if it is newer than what it knows (a
+//!   higher term, or a first hint), after a client round trip; otherwise it tries the next node in
+//!   turn, after a short pause, skipping the node that last left it without an answer. Terms only
+//!   grow, so stale hints cannot send it round in circles;
+//! - on silence for `client_timeout` it sends the same command (same client id and sequence
+//!   number) to the next node, and suspects the silent one.
+//!
+//! The store's deduplication makes retries take effect once. Each client's commands, with
+//! invocation and completion times, form the history the linearizability checker reads; a
+//! command still unanswered at the end has an unknown outcome.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -15,10 +23,32 @@ use rand::Rng;
 use crate::kv::{Command, Key, KvOp};
 use crate::{ClientOp, ClientOperation, ClientReply, Driver, DriverContext, Event, NodeId, ReplyOutcome, Workload};
 
-/// A client's round trip when it is redirected to a known leader.
-const REDIRECT_DELAY: Duration = Duration::from_millis(1);
-/// How long a client waits before trying the next node when nobody knows a leader.
-const NO_LEADER_DELAY: Duration = Duration::from_millis(10);
+/// How long a client waits before trying the next node when nobody knows a newer leader, in
+/// round trips (at least [`MIN_NO_LEADER_DELAY`]).
+const NO_LEADER_ROUND_TRIPS: u32 = 5;
+const MIN_NO_LEADER_DELAY: Duration = Duration::from_millis(10);
+
+/// How a run's clients pace their retries: derived from the network (see [`crate::Timing`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientTiming {
+    /// Silence this long means the node is not serving the command: send it elsewhere.
+    pub timeout: Duration,
+    /// A client's round trip to follow a hint.
+    pub redirect: Duration,
+    /// The pause before trying the next node when nobody named a newer leader.
+    pub no_leader: Duration,
+}
+
+impl ClientTiming {
+    /// Client pacing for `timing`, with the resend timeout `timeout`.
+    pub fn new(timing: &crate::Timing, timeout: Duration) -> Self {
+        ClientTiming {
+            timeout,
+            redirect: timing.round_trip,
+            no_leader: MIN_NO_LEADER_DELAY.max(timing.round_trip * NO_LEADER_ROUND_TRIPS),
+        }
+    }
+}
 
 const WAKE_TIMEOUT: u64 = 0;
 const WAKE_RESEND: u64 = 1;
@@ -29,6 +59,10 @@ const WAKE_NEXT: u64 = 2;
 struct Client {
     /// The node it sends to.
     target: NodeId,
+    /// The newest (term, leader) it has heard of.
+    known: Option<(u64, NodeId)>,
+    /// The node that last left a command unanswered: skipped when trying nodes in turn.
+    suspect: Option<NodeId>,
     /// Its outstanding command: index into the history, and the attempt number.
     outstanding: Option<(usize, u32)>,
     next_seq: u64,
@@ -38,6 +72,7 @@ struct Client {
 pub struct ReplicationDriver {
     nodes: usize,
     workload: Workload,
+    timing: ClientTiming,
     target: Option<u64>,
     clients: Vec<Client>,
     history: Vec<ClientOperation>,
@@ -55,13 +90,20 @@ fn token(command: usize, attempt: u32, what: u64) -> u64 {
 
 impl ReplicationDriver {
     /// `clients` clients for a cluster of `nodes`, completing `target` commands.
-    pub fn new(nodes: usize, workload: Workload, target: Option<u64>) -> Self {
+    pub fn new(nodes: usize, workload: Workload, timing: ClientTiming, target: Option<u64>) -> Self {
         let clients = (0..workload.clients)
-            .map(|c| Client { target: NodeId(c % nodes as u32), outstanding: None, next_seq: 1 })
+            .map(|c| Client {
+                target: NodeId(c % nodes as u32),
+                known: None,
+                suspect: None,
+                outstanding: None,
+                next_seq: 1,
+            })
             .collect();
         ReplicationDriver {
             nodes,
             workload,
+            timing,
             target,
             clients,
             history: Vec::new(),
@@ -121,11 +163,17 @@ impl ReplicationDriver {
         let operation = &self.history[index];
         let command = Command { client: operation.client, seq: operation.seq, op: operation.op.clone() };
         dx.submit(self.clients[client].target, ClientOp::Submit(command));
-        dx.wake_after(self.workload.client_timeout, token(index, attempt, WAKE_TIMEOUT));
+        dx.wake_after(self.timing.timeout, token(index, attempt, WAKE_TIMEOUT));
     }
 
-    fn next_node(&self, node: NodeId) -> NodeId {
-        NodeId((node.0 + 1) % self.nodes as u32)
+    /// The node after `node` in turn, skipping the client's suspect (unless it is the only other).
+    fn next_node(&self, client: usize, node: NodeId) -> NodeId {
+        let step = |n: NodeId| NodeId((n.0 + 1) % self.nodes as u32);
+        let next = step(node);
+        match self.clients[client].suspect {
+            Some(suspect) if suspect == next && step(next) != node => step(next),
+            _ => next,
+        }
     }
 }
 
@@ -148,8 +196,14 @@ impl Driver for ReplicationDriver {
         match &reply.outcome {
             ReplyOutcome::Ok(result) => {
                 self.history[index].completed = Some((dx.now(), result.clone()));
-                self.clients[client].outstanding = None;
-                self.clients[client].target = node;
+                let state = &mut self.clients[client];
+                state.outstanding = None;
+                state.target = node;
+                // The node that answered leads, in a term no older than the one known.
+                state.known = Some((state.known.map_or(0, |(term, _)| term), node));
+                if state.suspect == Some(node) {
+                    state.suspect = None;
+                }
                 self.completed += 1;
                 if self.workload.client_think.is_zero() {
                     self.next_command(dx, client);
@@ -158,11 +212,20 @@ impl Driver for ReplicationDriver {
                     dx.wake_after(think, token(index, 0, WAKE_NEXT));
                 }
             }
-            ReplyOutcome::NotLeader { hint } => {
+            ReplyOutcome::NotLeader { hint, term } => {
                 self.history[index].redirects += 1;
-                let (next, delay) = match hint.filter(|h| *h != node) {
-                    Some(leader) => (leader, REDIRECT_DELAY),
-                    None => (self.next_node(node), NO_LEADER_DELAY),
+                let known = self.clients[client].known;
+                let newer = known.is_none_or(|(known_term, _)| *term > known_term);
+                let (next, delay) = match hint.filter(|h| *h != node && newer) {
+                    Some(leader) => {
+                        let state = &mut self.clients[client];
+                        state.known = Some((*term, leader));
+                        if state.suspect == Some(leader) {
+                            state.suspect = None;
+                        }
+                        (leader, self.timing.redirect)
+                    }
+                    None => (self.next_node(client, node), self.timing.no_leader),
                 };
                 self.clients[client].target = next;
                 self.clients[client].outstanding = Some((index, attempt + 1));
@@ -185,7 +248,9 @@ impl Driver for ReplicationDriver {
         }
         if token & 3 == WAKE_TIMEOUT {
             self.history[index].retries += 1;
-            let next = self.next_node(self.clients[client].target);
+            let silent = self.clients[client].target;
+            self.clients[client].suspect = Some(silent);
+            let next = self.next_node(client, silent);
             self.clients[client].target = next;
             self.clients[client].outstanding = Some((index, attempt + 1));
         }

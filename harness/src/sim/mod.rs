@@ -12,9 +12,11 @@ use std::collections::BTreeMap;
 use std::mem;
 
 use crate::context::seeded_rng;
+use crate::metrics::SendTimeline;
 use crate::{
-    ClientOp, Context, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction, History, LinkState,
-    MessageCounts, Node, NodeId, RunOutcome, RunSetup, StopReason, Time, TimerCommand, Transmission, Transmitter,
+    ClientOp, Context, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction, FaultSchedule, FaultStrike,
+    History, LeaderView, LinkState, MessageCounts, Node, NodeId, RunOutcome, RunSetup, StopReason, Time, TimerCommand,
+    Transmission, Transmitter,
 };
 
 /// RNG streams: nodes use `1 + id`; these sit above any node id.
@@ -43,8 +45,9 @@ enum SimEvent<N: Node> {
     Wake {
         token: u64,
     },
+    /// Step `step` of the fault schedule.
     Fault {
-        index: usize,
+        step: usize,
     },
     /// A crash or restart the driver asked for.
     Crash {
@@ -74,7 +77,10 @@ pub struct Simulation<N: Node> {
     queue: EventQueue<SimEvent<N>>,
     transmitter: Transmitter,
     links: LinkState,
-    faults: Vec<FaultAction>,
+    schedule: FaultSchedule,
+    leaders: LeaderView,
+    strikes: Vec<FaultStrike>,
+    sends_over_time: SendTimeline,
     driver: Box<dyn Driver>,
     dx: DriverContext,
     history: History,
@@ -92,6 +98,7 @@ impl<N: Node> Simulation<N> {
     pub fn new(setup: RunSetup<N>) -> Self {
         let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _ } = setup;
         let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. } | Fault::Lossy(_)));
+        debug_assert!(faults.validate(nodes).is_ok(), "the plan is validated before the run");
         let slots = NodeId::all(nodes)
             .map(|id| Slot {
                 node: Some(N::new(id, nodes, &config, None)),
@@ -101,11 +108,9 @@ impl<N: Node> Simulation<N> {
             })
             .collect();
         let mut queue = EventQueue::default();
-        let actions = faults.actions(nodes);
-        let mut fault_actions = Vec::with_capacity(actions.len());
-        for (index, (at, action)) in actions.into_iter().enumerate() {
-            queue.push(Time::ZERO + at, SimEvent::Fault { index });
-            fault_actions.push(action);
+        let schedule = FaultSchedule::new(&faults, nodes);
+        for (step, planned) in schedule.steps().iter().enumerate() {
+            queue.push(Time::ZERO + planned.at, SimEvent::Fault { step });
         }
         Simulation {
             config,
@@ -113,7 +118,10 @@ impl<N: Node> Simulation<N> {
             queue,
             transmitter: Transmitter::new(network, seeded_rng(seed, NETWORK_STREAM), may_slow),
             links: LinkState::default(),
-            faults: fault_actions,
+            schedule,
+            leaders: LeaderView::new(nodes),
+            strikes: Vec::new(),
+            sends_over_time: SendTimeline::default(),
             driver,
             dx: DriverContext::new(seeded_rng(seed, DRIVER_STREAM)),
             history: History::default(),
@@ -176,6 +184,8 @@ impl<N: Node> Simulation<N> {
             elapsed: self.now,
             stop,
             live_violations: Vec::new(),
+            strikes: self.strikes,
+            sends_over_time: self.sends_over_time,
         }
     }
 
@@ -208,7 +218,10 @@ impl<N: Node> Simulation<N> {
                 self.driver.on_wake(&mut self.dx, token);
                 self.apply_driver_commands();
             }
-            SimEvent::Fault { index } => self.apply_action(self.faults[index].clone()),
+            SimEvent::Fault { step } => {
+                let struck = self.schedule.strike(step, &self.leaders, self.now);
+                self.strike(vec![struck]);
+            }
             SimEvent::Crash { node } => self.apply_action(FaultAction::Crash(node)),
             SimEvent::Restart { node } => self.apply_action(FaultAction::Restart(node)),
         }
@@ -267,6 +280,7 @@ impl<N: Node> Simulation<N> {
         let slot = &mut self.slots[index];
         if !slot.cx.sends.is_empty() {
             let mut sends = mem::take(&mut slot.cx.sends);
+            self.sends_over_time.add(self.now, sends.len() as u64);
             for (to, msg) in sends.drain(..) {
                 self.transmit(id, to, msg);
             }
@@ -293,13 +307,37 @@ impl<N: Node> Simulation<N> {
         }
     }
 
-    /// Appends to the history and lets the driver react.
+    /// Appends to the history, lets the driver react, and strikes the faults the event
+    /// triggers (within the step that emitted it).
     fn record(&mut self, node: NodeId, kind: EventKind) {
         self.history.push(self.now, node, kind);
         let event = self.history.events.last().expect("just pushed");
+        self.leaders.observe(event);
         self.dx.set_now(self.now);
         self.driver.on_event(&mut self.dx, event);
+        let struck = if self.schedule.has_armed() {
+            let steps = self.schedule.steps().len();
+            let event = event.clone();
+            let struck = self.schedule.on_event(&event, &self.leaders, self.now);
+            for step in steps..self.schedule.steps().len() {
+                let at = Time::ZERO + self.schedule.steps()[step].at;
+                self.queue.push(at, SimEvent::Fault { step });
+            }
+            struck
+        } else {
+            Vec::new()
+        };
         self.apply_driver_commands();
+        self.strike(struck);
+    }
+
+    fn strike(&mut self, struck: Vec<(Vec<FaultAction>, FaultStrike)>) {
+        for (actions, strike) in struck {
+            self.strikes.push(strike);
+            for action in actions {
+                self.apply_action(action);
+            }
+        }
     }
 
     fn apply_driver_commands(&mut self) {

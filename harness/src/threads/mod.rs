@@ -18,9 +18,10 @@ use std::time::Instant;
 use crossbeam_channel::{unbounded, RecvTimeoutError, Sender};
 
 use crate::context::seeded_rng;
+use crate::metrics::SendTimeline;
 use crate::{
-    ClientOp, DriverCommand, DriverContext, Event, EventKind, Fault, FaultAction, History, MessageCounts, Node, NodeId,
-    RunError, RunOutcome, RunSetup, StopReason, Time, Transmitter,
+    ClientOp, DriverCommand, DriverContext, Event, EventKind, Fault, FaultAction, FaultSchedule, History, LeaderView,
+    MessageCounts, Node, NodeId, RunError, RunOutcome, RunSetup, StopReason, Time, Transmitter,
 };
 
 use links::SharedLinks;
@@ -31,6 +32,20 @@ const DRIVER_STREAM: u64 = u64::MAX - 1;
 const REPORT_BURST: usize = 256;
 /// Node `id` samples its outgoing network decisions from this stream plus `id`.
 const NETWORK_STREAM_BASE: u64 = 1 << 40;
+
+/// Carries out one fault action: crashes and restarts go to the node's inbox, the rest change
+/// the shared links.
+fn apply_fault<M>(inboxes: &[Sender<Envelope<M>>], links: &SharedLinks, action: FaultAction) {
+    match action {
+        FaultAction::Crash(node) => {
+            let _ = inboxes[node.index()].send(Envelope::Crash);
+        }
+        FaultAction::Restart(node) => {
+            let _ = inboxes[node.index()].send(Envelope::Restart);
+        }
+        link_action => links.apply(&link_action),
+    }
+}
 
 /// Runs the setup with one thread per node and returns when the driver is done or time is up.
 pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
@@ -85,9 +100,12 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         let mut dx = DriverContext::new(seeded_rng(seed, DRIVER_STREAM));
         let mut wakes: BinaryHeap<Reverse<(Instant, u64, u64)>> = BinaryHeap::new();
         let mut wake_seq = 0u64;
-        let mut fault_actions: Vec<(Instant, FaultAction)> =
-            faults.actions(nodes).into_iter().map(|(at, action)| (start + at, action)).collect();
-        fault_actions.reverse(); // pop from the back in time order
+        let mut schedule = FaultSchedule::new(&faults, nodes);
+        // Steps by due time; a triggered fault's end step joins when it strikes.
+        let mut steps: BinaryHeap<Reverse<(Instant, usize)>> =
+            schedule.steps().iter().enumerate().map(|(i, step)| Reverse((start + step.at, i))).collect();
+        let mut leaders = LeaderView::new(nodes);
+        let mut strikes = Vec::new();
         let mut panicked: Option<(NodeId, String)> = None;
         let time_of = |at: Instant| Time(at.saturating_duration_since(start).as_nanos() as u64);
 
@@ -151,16 +169,12 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             if now >= deadline {
                 break StopReason::TimeLimit;
             }
-            while fault_actions.last().is_some_and(|(at, _)| *at <= now) {
-                let (_, action) = fault_actions.pop().expect("checked");
-                match action {
-                    FaultAction::Crash(node) => {
-                        let _ = inboxes[node.index()].send(Envelope::Crash);
-                    }
-                    FaultAction::Restart(node) => {
-                        let _ = inboxes[node.index()].send(Envelope::Restart);
-                    }
-                    link_action => links.apply(&link_action),
+            while steps.peek().is_some_and(|Reverse((at, _))| *at <= now) {
+                let Reverse((_, step)) = steps.pop().expect("peeked");
+                let (actions, strike) = schedule.strike(step, &leaders, time_of(now));
+                strikes.push(strike);
+                for action in actions {
+                    apply_fault(&inboxes, &links, action);
                 }
             }
             while wakes.peek().is_some_and(|Reverse((at, _, _))| *at <= now) {
@@ -173,7 +187,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             if let Some(Reverse((at, _, _))) = wakes.peek() {
                 next = next.min(*at);
             }
-            if let Some((at, _)) = fault_actions.last() {
+            if let Some(Reverse((at, _))) = steps.peek() {
                 next = next.min(*at);
             }
             let first = match report_rx.recv_deadline(next) {
@@ -189,7 +203,22 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                 match current {
                     Report::Event(event) => {
                         dx.set_now(event.time);
+                        leaders.observe(&event);
                         driver.on_event(&mut dx, &event);
+                        if schedule.has_armed() {
+                            // Triggered faults strike as soon as the coordinator hears of the event.
+                            let known = schedule.steps().len();
+                            let now = Instant::now();
+                            for (actions, strike) in schedule.on_event(&event, &leaders, time_of(now)) {
+                                strikes.push(strike);
+                                for action in actions {
+                                    apply_fault(&inboxes, &links, action);
+                                }
+                            }
+                            for step in known..schedule.steps().len() {
+                                steps.push(Reverse((start + schedule.steps()[step].at, step)));
+                            }
+                        }
                         history.events.push(event);
                     }
                     Report::Replies { node, replies } => {
@@ -220,10 +249,12 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             let _ = inbox.send(Envelope::Stop);
         }
         let mut sent = MessageCounts::default();
+        let mut sends_over_time = SendTimeline::default();
         let (mut dropped, mut duplicated, mut delivered) = (0, 0, 0);
         for handle in handles {
             let totals = handle.join().expect("node threads catch their panics");
             sent.merge(&totals.sent);
+            sends_over_time.merge(&totals.sends_over_time);
             dropped += totals.dropped;
             duplicated += totals.duplicated;
             delivered += totals.delivered;
@@ -254,6 +285,8 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             elapsed,
             stop,
             live_violations: monitor.as_ref().map(|m| m.violations()).unwrap_or_default(),
+            strikes,
+            sends_over_time,
         })
     })
 }

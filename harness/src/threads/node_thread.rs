@@ -57,6 +57,7 @@ const BURST: usize = 128;
 #[derive(Default)]
 pub(crate) struct NodeTotals {
     pub sent: MessageCounts,
+    pub sends_over_time: crate::metrics::SendTimeline,
     pub dropped: u64,
     pub duplicated: u64,
     pub delivered: u64,
@@ -305,6 +306,7 @@ impl<'a, N: Node> NodeThread<'a, N> {
         }
         let time = self.time(Instant::now());
         let mut sends = std::mem::take(&mut self.cx.sends);
+        self.totals.sends_over_time.add(time, sends.len() as u64);
         let from = self.wiring.id;
         for (to, msg) in sends.drain(..) {
             let Some(inbox) = self.wiring.peers.get(to.index()) else {

@@ -1,4 +1,13 @@
-//! Metrics computed from a history: latency percentiles, ops, leader changes.
+//! Metrics computed from a history: latency percentiles, ops, leader changes, and what faults
+//! cost ([`failure`]).
+
+mod failure;
+mod mutex;
+mod timeline;
+
+pub use failure::{failure_metrics, unavailable, FailureInput, FailureMetrics, FaultRecord, Startup, Steady};
+pub use mutex::{mutex_metrics, MutexMetrics};
+pub use timeline::SendTimeline;
 
 use std::collections::BTreeSet;
 
@@ -42,13 +51,35 @@ impl LatencySummary {
     }
 }
 
+/// One op that completed: when it was asked for and when it was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub invoked: Time,
+    pub completed: Time,
+}
+
+impl Completion {
+    /// Its latency in nanoseconds.
+    pub fn latency(&self) -> u64 {
+        self.completed.0.saturating_sub(self.invoked.0)
+    }
+}
+
 /// What one family's history says about the work done.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WorkSummary {
     /// Completed ops (critical-section entries, elections, committed commands).
     pub ops: u64,
+    /// Each op's request and completion, in history order: a granted entry (request to entry),
+    /// an election (trigger to agreement), a command (first send to a definite answer).
+    pub completions: Vec<Completion>,
+}
+
+impl WorkSummary {
     /// Per-op latency samples in nanoseconds.
-    pub latencies: Vec<u64>,
+    pub fn latencies(&self) -> Vec<u64> {
+        self.completions.iter().map(Completion::latency).collect()
+    }
 }
 
 /// Mutex: one op is one completed entry (entered, then exited; an entry cut short by a crash
@@ -62,8 +93,8 @@ pub fn mutex_work(history: &History) -> WorkSummary {
         match event.kind {
             EventKind::Invoke(ClientOp::Acquire) => *slot = Some(event.time),
             EventKind::Observed(Observation::Entered) => {
-                if let Some(since) = slot.take() {
-                    work.latencies.push(event.time.0.saturating_sub(since.0));
+                if let Some(invoked) = slot.take() {
+                    work.completions.push(Completion { invoked, completed: event.time });
                 }
             }
             EventKind::Observed(Observation::Exited) => work.ops += 1,
@@ -78,20 +109,24 @@ pub fn mutex_work(history: &History) -> WorkSummary {
 /// trigger (start, explicit start, the leader's crash, a restart) to agreement.
 pub fn election_work(nodes: usize, history: &History) -> WorkSummary {
     let elections = crate::election::ElectionTracker::over(nodes, &history.events).elections();
-    let latencies: Vec<u64> =
-        elections.iter().filter_map(|e| e.ended.map(|end| end.0.saturating_sub(e.started.0))).collect();
-    WorkSummary { ops: latencies.len() as u64, latencies }
+    let completions: Vec<Completion> = elections
+        .iter()
+        .filter_map(|e| e.ended.map(|completed| Completion { invoked: e.started, completed }))
+        .collect();
+    WorkSummary { ops: completions.len() as u64, completions }
 }
 
 /// Replication: one op is one command the client got an answer for; its latency runs from the
 /// client's first send to the answer, retries and redirects included.
 pub fn replication_work(history: &History) -> WorkSummary {
-    let latencies: Vec<u64> = history
+    let completions: Vec<Completion> = history
         .clients
         .iter()
-        .filter_map(|op| op.completed.as_ref().map(|(t, _)| t.0.saturating_sub(op.invoked.0)))
+        .filter_map(|op| {
+            op.completed.as_ref().map(|(completed, _)| Completion { invoked: op.invoked, completed: *completed })
+        })
         .collect();
-    WorkSummary { ops: latencies.len() as u64, latencies }
+    WorkSummary { ops: completions.len() as u64, completions }
 }
 
 /// What the replication clients went through.
@@ -174,8 +209,8 @@ mod tests {
         ]);
         let work = mutex_work(&history);
         assert_eq!(work.ops, 1, "n1's entry was cut short by its crash");
-        assert_eq!(work.latencies, vec![3_000_000, 5_000_000]);
-        let summary = LatencySummary::from_nanos(work.latencies);
+        assert_eq!(work.latencies(), vec![3_000_000, 5_000_000]);
+        let summary = LatencySummary::from_nanos(work.latencies());
         // HDR keeps 3 significant digits.
         assert!((summary.max - 5.0).abs() < 0.01, "{summary:?}");
         assert!((summary.mean - 4.0).abs() < 0.01, "{summary:?}");
@@ -185,85 +220,5 @@ mod tests {
     #[test]
     fn empty_latencies_summarise_to_zero() {
         assert_eq!(LatencySummary::from_nanos([]), LatencySummary::default());
-    }
-}
-
-/// What the mutex family measures beyond latency (which is the response time, request to entry).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct MutexMetrics {
-    /// Synchronization delay: from one node's exit to the next node's entry, sampled only when
-    /// some request was waiting at the exit (that is, under contention).
-    pub sync_delay_ms: LatencySummary,
-    /// Entries of the node that entered least and most often, among nodes that requested.
-    pub entries_per_node_min: u64,
-    pub entries_per_node_max: u64,
-    /// Jain's fairness index of entries over the nodes that requested: 1 is perfectly even,
-    /// 1/n is one node taking everything.
-    pub jain_fairness: f64,
-}
-
-/// Synchronization delay and fairness from a mutex history.
-pub fn mutex_metrics(history: &History) -> MutexMetrics {
-    let nodes = history.events.iter().map(|e| e.node.index() + 1).max().unwrap_or(0);
-    let mut waiting = vec![false; nodes];
-    let mut requested = vec![false; nodes];
-    let mut entries = vec![0u64; nodes];
-    let mut exit_with_waiters: Option<Time> = None;
-    let mut sync_delays = Vec::new();
-    for event in &history.events {
-        let node = event.node.index();
-        match event.kind {
-            EventKind::Invoke(ClientOp::Acquire) => {
-                waiting[node] = true;
-                requested[node] = true;
-            }
-            EventKind::Observed(Observation::Entered) => {
-                waiting[node] = false;
-                entries[node] += 1;
-                if let Some(exit) = exit_with_waiters.take() {
-                    sync_delays.push(event.time.0.saturating_sub(exit.0));
-                }
-            }
-            EventKind::Observed(Observation::Exited) => {
-                exit_with_waiters = waiting.iter().any(|w| *w).then_some(event.time);
-            }
-            EventKind::Crashed => waiting[node] = false,
-            _ => {}
-        }
-    }
-    let counts: Vec<f64> = (0..nodes).filter(|n| requested[*n]).map(|n| entries[n] as f64).collect();
-    let sum: f64 = counts.iter().sum();
-    let sum_sq: f64 = counts.iter().map(|x| x * x).sum();
-    let jain = if sum_sq == 0.0 { 0.0 } else { sum * sum / (counts.len() as f64 * sum_sq) };
-    MutexMetrics {
-        sync_delay_ms: LatencySummary::from_nanos(sync_delays),
-        entries_per_node_min: counts.iter().map(|x| *x as u64).min().unwrap_or(0),
-        entries_per_node_max: counts.iter().map(|x| *x as u64).max().unwrap_or(0),
-        jain_fairness: (jain * 1e4).round() / 1e4,
-    }
-}
-
-#[cfg(test)]
-mod mutex_metric_tests {
-    use super::*;
-    use EventKind::*;
-
-    #[test]
-    fn sync_delay_counts_only_handovers_with_waiters() {
-        let history = History::from_millis([
-            (0, 0, Invoke(ClientOp::Acquire)),
-            (1, 0, Observed(Observation::Entered)),
-            (2, 1, Invoke(ClientOp::Acquire)),
-            (3, 0, Observed(Observation::Exited)),
-            (5, 1, Observed(Observation::Entered)),
-            (6, 1, Observed(Observation::Exited)),
-            (9, 0, Invoke(ClientOp::Acquire)),
-            (10, 0, Observed(Observation::Entered)),
-        ]);
-        let metrics = mutex_metrics(&history);
-        assert!((metrics.sync_delay_ms.max - 2.0).abs() < 0.01, "{metrics:?}");
-        assert!((metrics.sync_delay_ms.mean - 2.0).abs() < 0.01, "only the contended handover counts");
-        assert_eq!((metrics.entries_per_node_min, metrics.entries_per_node_max), (1, 2));
-        assert!((metrics.jain_fairness - 0.9).abs() < 1e-9, "(1+2)^2 / (2 * (1+4)) = 0.9");
     }
 }

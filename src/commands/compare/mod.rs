@@ -1,0 +1,254 @@
+//! `workbench compare`: algorithms head to head under one or more scenarios, every algorithm of
+//! a family on the same description, seeds and duration; writes a report folder.
+
+mod scenarios;
+
+use std::collections::BTreeSet;
+
+use harness::metrics::work;
+use harness::{Family, RunSpec, RuntimeKind};
+use rayon::prelude::*;
+use reports::{Comparison, RunResult, ScenarioInfo};
+
+use crate::cli::CompareArgs;
+use crate::commands::check::progress_bar;
+use crate::registry::{self, Entry};
+use crate::Failure;
+
+pub use scenarios::{Scenario, FAULT_NODES, STEADY_NODES};
+
+/// Seeds per cell unless `--seeds` says otherwise: enough for a 95% interval worth reading.
+const DEFAULT_SEEDS: u64 = 10;
+/// The most seeds per cell.
+const MAX_SEEDS: u64 = 100_000;
+
+/// An algorithm as `compare` runs it: with a variant or not.
+#[derive(Clone, Debug)]
+pub struct Contender {
+    pub entry: Entry,
+    pub variant: Option<String>,
+}
+
+impl Contender {
+    /// `raft` or `raft:prevote`.
+    pub fn label(&self) -> String {
+        match &self.variant {
+            Some(variant) => format!("{}:{variant}", self.entry.name),
+            None => self.entry.name.to_string(),
+        }
+    }
+}
+
+/// One run of the grid.
+struct Cell {
+    scenario: usize,
+    contender: usize,
+    spec: RunSpec,
+}
+
+fn contenders(args: &CompareArgs, scenarios: &[Scenario]) -> Result<Vec<Contender>, Failure> {
+    let mut chosen: Vec<Contender> = if args.algorithms.is_empty() {
+        let families: BTreeSet<Family> = scenarios.iter().flat_map(|s| s.families.iter().copied()).collect();
+        registry::all()
+            .into_iter()
+            .filter(|e| families.contains(&e.family))
+            .map(|entry| Contender { entry, variant: None })
+            .collect()
+    } else {
+        args.algorithms
+            .iter()
+            .map(|text| {
+                let (name, variant) = match text.split_once(':') {
+                    Some((name, variant)) => (name, Some(variant.to_string())),
+                    None => (text.as_str(), None),
+                };
+                let entry = registry::find(name).map_err(Failure::Usage)?;
+                Ok(Contender { entry, variant: variant.filter(|v| v != "default") })
+            })
+            .collect::<Result<_, Failure>>()?
+    };
+    if let Some(family) = args.family {
+        chosen.retain(|c| c.entry.family == family);
+        if chosen.is_empty() {
+            return Err(Failure::Usage(format!("family: no selected algorithm is in the {family} family")));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for contender in &chosen {
+        if !seen.insert(contender.label()) {
+            return Err(Failure::Usage(format!("algorithms: {} is named twice", contender.label())));
+        }
+    }
+    Ok(chosen)
+}
+
+/// The grid: every scenario × the contenders of its families × runtimes × cluster sizes ×
+/// client counts × seeds.
+fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], seeds: u64) -> Vec<Cell> {
+    let axes = args.run.axes();
+    let runtimes = if axes.runtime.is_empty() { vec![RuntimeKind::Sim] } else { axes.runtime.clone() };
+    let mut cells = Vec::new();
+    for (s, scenario) in scenarios.iter().enumerate() {
+        let nodes: Vec<usize> = match (&axes.nodes[..], scenario.sweeps_nodes) {
+            ([], true) => STEADY_NODES.to_vec(),
+            ([], false) => vec![FAULT_NODES],
+            (given, _) => given.to_vec(),
+        };
+        let clients: Vec<u32> =
+            if axes.clients.is_empty() { vec![scenario.spec.workload.clients] } else { axes.clients.clone() };
+        for (c, contender) in contenders.iter().enumerate() {
+            if !scenario.families.contains(&contender.entry.family) {
+                continue;
+            }
+            for &runtime in &runtimes {
+                for &n in &nodes {
+                    for &client_count in &clients {
+                        for seed in 1..=seeds {
+                            let mut spec = scenario.spec.clone();
+                            spec.algorithm = Some(contender.entry.name.to_string());
+                            spec.variant = contender.variant.clone();
+                            spec.runtime = runtime;
+                            spec.nodes = n;
+                            spec.seed = seed;
+                            spec.workload.clients = client_count;
+                            cells.push(Cell { scenario: s, contender: c, spec });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    cells
+}
+
+/// Runs the grid and writes the report; returns what to print.
+pub fn compare(args: &CompareArgs) -> Result<String, Failure> {
+    if args.run.variant.is_some() {
+        return Err(Failure::Usage("variant: name variants per algorithm in compare (raft:prevote)".into()));
+    }
+    let seeds = args.seeds.unwrap_or(DEFAULT_SEEDS);
+    if seeds == 0 || seeds > MAX_SEEDS {
+        return Err(Failure::Usage(format!("seeds: must be in 1..={MAX_SEEDS} (got {seeds})")));
+    }
+    let scenarios = scenarios::selected(args)?;
+    let contenders = contenders(args, &scenarios)?;
+    let cells = grid(args, &scenarios, &contenders, seeds);
+    if cells.is_empty() {
+        return Err(Failure::Usage("no selected algorithm belongs to a family these scenarios apply to".into()));
+    }
+    // Everything is checked before the first run starts (seeds do not change validity).
+    for cell in cells.iter().filter(|c| c.spec.seed == 1) {
+        (contenders[cell.contender].entry.prepare)(&cell.spec).map_err(|e| {
+            Failure::Usage(format!("{} in {}: {e}", contenders[cell.contender].label(), scenarios[cell.scenario].name))
+        })?;
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Failure::Usage(format!("out: cannot create {}: {e}", args.out.display())))?;
+
+    let started = std::time::Instant::now();
+    let bar = progress_bar(cells.len() as u64, "runs");
+    let run_one = |cell: &Cell| {
+        let contender = &contenders[cell.contender];
+        let result = contender
+            .entry
+            .run(&cell.spec)
+            .map(|(record, outcome)| RunResult {
+                scenario: scenarios[cell.scenario].name.clone(),
+                label: contender.label(),
+                completions: work(contender.entry.family, cell.spec.nodes, &outcome.history).completions,
+                record,
+            })
+            .map_err(|e| {
+                Failure::Run(format!("{} N={} seed {}: {e}", contender.label(), cell.spec.nodes, cell.spec.seed))
+            });
+        bar.inc(1);
+        result
+    };
+    // The simulator is single-threaded and deterministic: one simulation per core. The threads
+    // runtime already uses a thread per node, so its runs go one at a time.
+    let (sim, threads): (Vec<&Cell>, Vec<&Cell>) = cells.iter().partition(|c| c.spec.runtime == RuntimeKind::Sim);
+    let mut runs: Vec<RunResult> = sim.par_iter().map(|c| run_one(c)).collect::<Result<_, _>>()?;
+    for cell in threads {
+        runs.push(run_one(cell)?);
+    }
+    bar.finish_and_clear();
+
+    let comparison = Comparison {
+        command: reproduce(args),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        seeds: (1..=seeds).collect(),
+        scenarios: scenarios.iter().map(|s| info(s, &contenders)).collect(),
+        runs,
+        formulas: formulas(args, &scenarios, &contenders)?,
+    };
+    let files = reports::write_report(&args.out, &comparison).map_err(Failure::Run)?;
+    let violations = comparison.runs.iter().filter(|r| !r.record.violations.is_empty()).count();
+    Ok(format!(
+        "{} runs of {} algorithms under {} scenarios in {:.1}s, {} with violations\nreport: {}\n",
+        comparison.runs.len(),
+        contenders.len(),
+        scenarios.len(),
+        started.elapsed().as_secs_f64(),
+        violations,
+        files.index.display()
+    ))
+}
+
+fn info(scenario: &Scenario, contenders: &[Contender]) -> ScenarioInfo {
+    ScenarioInfo {
+        name: scenario.name.clone(),
+        about: scenario.about.clone(),
+        families: scenario
+            .families
+            .iter()
+            .copied()
+            .filter(|f| contenders.iter().any(|c| c.entry.family == *f))
+            .collect(),
+        spec: scenario.spec.clone(),
+    }
+}
+
+/// Each algorithm's formula scenario at the steady sizes (its own canonical run, whatever the
+/// scenarios).
+fn formulas(
+    args: &CompareArgs,
+    scenarios: &[Scenario],
+    contenders: &[Contender],
+) -> Result<Vec<harness::formula::FormulaRow>, Failure> {
+    let given = args.run.axes().nodes;
+    let sizes: BTreeSet<usize> = if !given.is_empty() {
+        given.into_iter().collect()
+    } else if scenarios.iter().any(|s| s.sweeps_nodes) {
+        STEADY_NODES.into_iter().collect()
+    } else {
+        [FAULT_NODES].into_iter().collect()
+    };
+    let mut names = BTreeSet::new();
+    let mut rows = Vec::new();
+    for contender in contenders {
+        if !names.insert(contender.entry.name) {
+            continue;
+        }
+        for &nodes in sizes.iter().filter(|n| **n >= 2) {
+            if let Some(row) = (contender.entry.formula)(nodes) {
+                rows.push(
+                    row.map_err(|e| Failure::Run(format!("{} formula at N={nodes}: {e}", contender.entry.name)))?,
+                );
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The command that reproduces this comparison, defaults spelled out.
+fn reproduce(args: &CompareArgs) -> String {
+    let mut words = vec!["workbench compare".to_string()];
+    words.extend(args.algorithms.iter().map(|a| crate::flags::shell_word(a)));
+    if let Some(family) = args.family {
+        words.push(format!("--family {family}"));
+    }
+    words.push(format!("--seeds {}", args.seeds.unwrap_or(DEFAULT_SEEDS)));
+    words.extend(args.run.to_args());
+    words.push(format!("--out {}", crate::flags::shell_word(&args.out.display().to_string())));
+    words.join(" ")
+}

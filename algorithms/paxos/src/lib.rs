@@ -5,8 +5,10 @@
 //! node is a proposer, an acceptor and a learner.
 //!
 //! - **Phase 1.** A proposer with a client command picks the first slot it does not know the value
-//!   of and a fresh ballot (a round above any it has seen or used, tie-broken by its id; the round
-//!   is on disk before the ballot goes out). It sends Prepare; an acceptor promises to refuse
+//!   of and that no other proposer is working on (it saw another's Prepare or Accept for it within
+//!   the attempt timeout), and a fresh ballot (a round above any it has seen or used, tie-broken by
+//!   its id; the round is on disk before the ballot goes out). Proposers that hear of each other
+//!   thus spread over consecutive slots instead of duelling for one. It sends Prepare; an acceptor promises to refuse
 //!   lower ballots for that slot and reports the highest-numbered proposal it has accepted.
 //! - **Phase 2.** With promises from a majority, the proposer proposes the value of the highest
 //!   accepted proposal among them, or its own command if there is none (P2c: this is what keeps a
@@ -14,7 +16,9 @@
 //! - **Learning.** A majority of Accepted chooses the value; the proposer tells every node
 //!   (Chosen). A node asked about a slot it already knows answers with Chosen, which is also how
 //!   a node that missed the news catches up. Learners apply slots in order to the shared key-value
-//!   store; a proposer whose slot went to another value tries its command in the next slot.
+//!   store; a proposer whose slot went to another value tries its command in the next slot. A gap
+//!   that nobody fills (its proposer crashed) and nobody can tell us about is filled with a no-op
+//!   proposed like any value, after the attempt timeout.
 //! - **Contention.** A refused proposer retries with a higher ballot after a random back-off that
 //!   doubles with each refusal in a row; `no-backoff` retries at once, and dueling proposers can
 //!   then pre-empt each other for ever (FLP: safety never depends on timing, progress does).
@@ -79,13 +83,26 @@ enum Phase {
     BackingOff,
 }
 
-/// The proposer's current attempt to get `own` chosen.
+/// The proposer's current attempt to get `own` chosen (or, without a command, a no-op into a
+/// gap).
 #[derive(Debug)]
 struct Attempt {
     slot: u64,
     ballot: Ballot,
-    own: Command,
+    own: Option<Command>,
     phase: Phase,
+}
+
+impl Attempt {
+    /// What it proposes when the promises report nothing accepted.
+    fn own_value(&self) -> Value {
+        self.own.clone().map_or(Value::Noop, Value::Command)
+    }
+
+    /// Whether it is (a retry of) client `client`'s command `seq`.
+    fn is(&self, client: u32, seq: u64) -> bool {
+        self.own.as_ref().is_some_and(|c| c.client == client && c.seq == seq)
+    }
 }
 
 /// One node: proposer, acceptor and learner.
@@ -106,6 +123,11 @@ pub struct Paxos {
     /// Who last told us of a value beyond a gap: the node to ask for the gap.
     informant: Option<NodeId>,
     catch_up_armed: bool,
+    /// The first unknown slot when the catch-up timer was last armed: a gap still there a
+    /// timeout later is filled.
+    gap_seen: Option<u64>,
+    /// Slots another proposer was seen working on, and when: skipped for an attempt timeout.
+    busy: std::collections::BTreeMap<u64, harness::Time>,
 }
 
 impl Paxos {
@@ -125,9 +147,33 @@ impl Paxos {
         }
     }
 
-    /// Phase 1a for `own` in the first slot whose value this node does not know.
+    /// The first slot this node does not know the value of and nobody else is working on.
+    fn free_slot(&mut self, now: harness::Time) -> u64 {
+        let first = self.learner.first_unknown();
+        let timeout = self.config.attempt_timeout;
+        self.busy.retain(|slot, seen| *slot >= first && now.saturating_since(*seen) < timeout);
+        let mut slot = first;
+        while self.learner.known(slot).is_some() || self.busy.contains_key(&slot) {
+            slot += 1;
+        }
+        slot
+    }
+
+    /// Notes that another proposer works on `slot`.
+    fn note_busy(&mut self, cx: &Context<Self>, slot: u64) {
+        if slot >= self.learner.first_unknown() && self.learner.known(slot).is_none() {
+            self.busy.insert(slot, cx.now());
+        }
+    }
+
+    /// Phase 1a for `own` in the first free slot.
     fn begin(&mut self, cx: &mut Context<Self>, own: Command) {
-        let slot = self.learner.first_unknown();
+        let slot = self.free_slot(cx.now());
+        self.begin_at(cx, slot, Some(own));
+    }
+
+    /// Phase 1a in `slot`, for `own` (or a no-op).
+    fn begin_at(&mut self, cx: &mut Context<Self>, slot: u64, own: Option<Command>) {
         let ballot = Ballot::new(self.disk.next_round(self.seen_round), self.id);
         let phase = Phase::Preparing { promised: BTreeSet::new(), highest: None };
         self.attempt = Some(Attempt { slot, ballot, own, phase });
@@ -172,7 +218,7 @@ impl Paxos {
         // P2c: the highest accepted value among the promises, or our own if there is none.
         let value = match highest.take() {
             Some((_, v)) if !ignore_accepted => v,
-            _ => Value::Command(attempt.own.clone()),
+            _ => attempt.own_value(),
         };
         attempt.phase = Phase::Accepting { value: value.clone(), accepted: BTreeSet::new() };
         match self.disk.accept(slot, ballot, &value) {
@@ -223,13 +269,18 @@ impl Paxos {
         }
     }
 
-    /// Starts the current attempt's command again with a fresh ballot.
+    /// Starts the current attempt again with a fresh ballot, in the same slot while it is open
+    /// (a duel is settled there, by back-off; moving away could leave it empty).
     fn retry(&mut self, cx: &mut Context<Self>) {
         let Some(attempt) = self.attempt.take() else { return };
-        if self.learner.applied_result(attempt.own.client, attempt.own.seq).is_some() {
-            return self.start_next(cx);
+        let open = self.learner.known(attempt.slot).is_none();
+        match attempt.own {
+            Some(own) if self.learner.applied_result(own.client, own.seq).is_some() => self.start_next(cx),
+            Some(own) if open => self.begin_at(cx, attempt.slot, Some(own)),
+            Some(own) => self.begin(cx, own),
+            None if open => self.begin_at(cx, attempt.slot, None),
+            None => self.start_next(cx),
         }
-        self.begin(cx, attempt.own);
     }
 
     /// Learns a chosen value; if it settles the current attempt's slot, moves on.
@@ -247,16 +298,18 @@ impl Paxos {
         let attempt = self.attempt.take().expect("settled attempt");
         cx.cancel_timer(PaxosTimer::Retry);
         self.refusals = 0;
-        let won = self.learner.known(attempt.slot).is_some_and(|v| v.is(attempt.own.client, attempt.own.seq));
-        if !won {
-            // Our slot went to another value: try our command in the next one.
-            self.queue.push_front(attempt.own);
+        if let Some(own) = attempt.own {
+            if !self.learner.known(attempt.slot).is_some_and(|v| v.is(own.client, own.seq)) {
+                // Our slot went to another value: try our command in the next free one.
+                self.queue.push_front(own);
+            }
         }
         self.start_next(cx);
     }
 
     fn on_prepare(&mut self, cx: &mut Context<Self>, from: NodeId, slot: u64, ballot: Ballot) {
         self.seen_round = self.seen_round.max(ballot.round);
+        self.note_busy(cx, slot);
         if let Some(value) = self.learner.known(slot) {
             return cx.send(from, PaxosMsg::Chosen { slot, value: value.clone() });
         }
@@ -269,6 +322,7 @@ impl Paxos {
 
     fn on_accept(&mut self, cx: &mut Context<Self>, from: NodeId, slot: u64, ballot: Ballot, value: Value) {
         self.seen_round = self.seen_round.max(ballot.round);
+        self.note_busy(cx, slot);
         if let Some(known) = self.learner.known(slot) {
             return cx.send(from, PaxosMsg::Chosen { slot, value: known.clone() });
         }
@@ -288,7 +342,7 @@ impl Paxos {
             return cx.reply(ClientReply { client, seq, outcome: ReplyOutcome::Ok(result.clone()) });
         }
         self.learner.await_reply(client, seq);
-        if self.attempt.as_ref().is_some_and(|a| a.own.client == client && a.own.seq == seq) {
+        if self.attempt.as_ref().is_some_and(|a| a.is(client, seq)) {
             return; // a retry of the command being proposed
         }
         // A client has one command outstanding: a newer one replaces anything older it left here.
@@ -317,6 +371,8 @@ impl Node for Paxos {
             refusals: 0,
             informant: None,
             catch_up_armed: false,
+            gap_seen: None,
+            busy: std::collections::BTreeMap::new(),
         }
     }
 
@@ -357,11 +413,20 @@ impl Node for Paxos {
             PaxosTimer::Retry => self.retry(cx),
             PaxosTimer::CatchUp => {
                 self.catch_up_armed = false;
-                if let Some(peer) = self.informant.filter(|_| self.learner.has_gap()) {
-                    cx.send(peer, PaxosMsg::CatchUp { from: self.learner.first_unknown() });
-                    cx.set_timer(PaxosTimer::CatchUp, self.config.attempt_timeout);
-                    self.catch_up_armed = true;
+                if !self.learner.has_gap() {
+                    self.gap_seen = None;
+                    return;
                 }
+                let gap = self.learner.first_unknown();
+                if self.gap_seen == Some(gap) && self.attempt.is_none() {
+                    // Asked and waited a timeout: nobody knows it. Fill it with a no-op.
+                    self.begin_at(cx, gap, None);
+                } else if let Some(peer) = self.informant {
+                    cx.send(peer, PaxosMsg::CatchUp { from: gap });
+                }
+                self.gap_seen = Some(gap);
+                cx.set_timer(PaxosTimer::CatchUp, self.config.attempt_timeout);
+                self.catch_up_armed = true;
             }
         }
     }
@@ -399,5 +464,57 @@ impl Algorithm for Paxos {
                 commands * 5 * (nodes as u64 - 1)
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harness::kv::KvOp;
+
+    fn node(id: u32) -> (Paxos, Context<Paxos>) {
+        let mut paxos = Paxos::new(NodeId(id), 3, &PaxosConfig::default(), None);
+        let mut cx = Context::for_test(NodeId(id), 3);
+        paxos.on_start(&mut cx);
+        cx.take_effects();
+        (paxos, cx)
+    }
+
+    fn command(client: u32) -> Command {
+        Command { client, seq: 1, op: KvOp::Put { key: 0, value: client.to_string() } }
+    }
+
+    fn prepared_slots(cx: &mut Context<Paxos>) -> Vec<u64> {
+        cx.take_effects()
+            .sends
+            .iter()
+            .filter_map(|(_, m)| match m {
+                PaxosMsg::Prepare { slot, .. } => Some(*slot),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_proposer_skips_a_slot_another_is_working_on() {
+        let (mut a, mut cx) = node(0);
+        a.on_message(&mut cx, NodeId(1), PaxosMsg::Prepare { slot: 1, ballot: Ballot::new(1, NodeId(1)) });
+        cx.take_effects();
+        a.on_client(&mut cx, ClientOp::Submit(command(7)));
+        assert_eq!(prepared_slots(&mut cx), vec![2, 2], "slot 1 is busy: the command goes to slot 2");
+    }
+
+    #[test]
+    fn a_gap_nobody_fills_is_filled_with_a_no_op_after_asking() {
+        let (mut a, mut cx) = node(0);
+        a.on_message(&mut cx, NodeId(1), PaxosMsg::Chosen { slot: 2, value: Value::Command(command(9)) });
+        cx.take_effects();
+        a.on_timer(&mut cx, PaxosTimer::CatchUp);
+        let asked = cx.take_effects().sends;
+        assert_eq!(asked, vec![(NodeId(1), PaxosMsg::CatchUp { from: 1 })], "first ask the node that knew more");
+        a.on_timer(&mut cx, PaxosTimer::CatchUp);
+        assert_eq!(prepared_slots(&mut cx), vec![1, 1], "still a gap a timeout later: propose into it");
+        let attempt = a.attempt.as_ref().expect("a gap filler");
+        assert_eq!((attempt.slot, attempt.own_value()), (1, Value::Noop));
     }
 }

@@ -20,8 +20,18 @@ fn ms(value: &serde_json::Value) -> f64 {
 #[test]
 fn a_leader_crash_is_recorded_with_whom_it_hit_and_how_long_recovery_took() {
     for algorithm in ["raft", "multi-paxos", "bully"] {
-        let record =
-            workbench(&["run", algorithm, "--nodes", "5", "--duration", "3s", "--fault", "crash:leader@1s", "--format", "json"]);
+        let record = workbench(&[
+            "run",
+            algorithm,
+            "--nodes",
+            "5",
+            "--duration",
+            "3s",
+            "--fault",
+            "crash:leader@1s",
+            "--format",
+            "json",
+        ]);
         for key in ["startup", "steady", "unavailable_ms", "faults"] {
             assert!(record.get(key).is_some(), "{algorithm}: no {key}");
         }
@@ -36,7 +46,10 @@ fn a_leader_crash_is_recorded_with_whom_it_hit_and_how_long_recovery_took() {
         assert!(ms(&fault["recovered_ms"]) >= new_leader, "{algorithm}: recovery follows the new leader: {fault}");
         assert!(ms(&fault["messages"]) > 0.0, "{algorithm}: {fault}");
         assert_eq!(record["violations"], serde_json::json!([]), "{algorithm}");
-        println!("{algorithm}: crashed n{} at 1 s; followed leader after {new_leader} ms, recovered after {} ms", hit[0], fault["recovered_ms"]);
+        println!(
+            "{algorithm}: crashed n{} at 1 s; followed leader after {new_leader} ms, recovered after {} ms",
+            hit[0], fault["recovered_ms"]
+        );
     }
 }
 

@@ -33,7 +33,7 @@ impl Timing {
     /// Round trips a detection timeout waits at least (Raft's "≫": an order of magnitude).
     pub const DETECT_ROUND_TRIPS: u32 = 10;
     /// What the threads runtime adds to each one-way delay for the OS scheduler.
-    pub const THREADS_SLACK: Duration = Duration::from_millis(5);
+    pub const THREADS_SLACK: Duration = Duration::from_millis(10);
 
     /// The bounds of `network` in `runtime`, with the default detection range.
     pub fn of(network: &NetworkConfig, runtime: RuntimeKind) -> Timing {
@@ -64,6 +64,6 @@ mod tests {
         assert_eq!((default.round_trip, default.detect), (ms(2), (ms(150), ms(300))));
         let wan = NetworkConfig::reliable("uniform:1ms-27ms".parse().unwrap());
         assert_eq!(Timing::of(&wan, RuntimeKind::Sim).detect, (ms(540), ms(1080)));
-        assert_eq!(Timing::of(&NetworkConfig::default(), RuntimeKind::Threads).round_trip, ms(12));
+        assert_eq!(Timing::of(&NetworkConfig::default(), RuntimeKind::Threads).round_trip, ms(22));
     }
 }

@@ -123,6 +123,7 @@ fn run(batch: bool, clients: u32, ops: u64) -> Duration {
         driver: Box::new(driver),
         time_limit: Duration::from_secs(120),
         monitor: None,
+        max_events: None,
     };
     harness::threads::run(setup).expect("no node panics");
     measured.recv().expect("the run completed its commands")

@@ -46,6 +46,7 @@ fn simulate() -> u64 {
         driver: kit.driver,
         time_limit: spec.time_limit(),
         monitor: None,
+        max_events: None,
     };
     Simulation::new(setup).run().delivered
 }

@@ -87,6 +87,7 @@ fn runtime_ping_pong() -> u64 {
         driver: Box::new(UntilDone::default()),
         time_limit: Duration::from_secs(60),
         monitor: None,
+        max_events: None,
     };
     let outcome = harness::threads::run(setup).expect("no node panics");
     assert_eq!(outcome.sent.total(), HOPS, "every hop happened");

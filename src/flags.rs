@@ -116,6 +116,26 @@ impl RunFlags {
     }
 }
 
+impl RunFlags {
+    /// Workload flags given for a family other than `family` (they would change nothing).
+    pub fn foreign_knobs(&self, family: harness::Family) -> Vec<&'static str> {
+        use harness::Family::*;
+        let knobs: [(&'static str, harness::Family, bool); 10] = [
+            ("load", Mutex, self.load.is_some()),
+            ("hold", Mutex, self.hold.is_some()),
+            ("think", Mutex, self.think.is_some()),
+            ("initiator", Election, self.initiator.is_some()),
+            ("pause", Election, self.pause.is_some()),
+            ("crash-leader", Election, self.crash_leader.is_some()),
+            ("clients", Replication, !self.clients.is_empty()),
+            ("keys", Replication, self.keys.is_some()),
+            ("client-timeout", Replication, self.client_timeout.is_some()),
+            ("client-think", Replication, self.client_think.is_some()),
+        ];
+        knobs.iter().filter(|(_, owner, given)| *given && *owner != family).map(|(name, _, _)| *name).collect()
+    }
+}
+
 /// The value of `key` in the spec tree: at the top, or in one of its sections.
 fn find_key<'a>(tree: &'a mut Value, key: &str) -> Option<&'a mut Value> {
     let Value::Object(top) = tree else { return None };

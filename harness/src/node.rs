@@ -71,9 +71,13 @@ pub trait Algorithm: Node {
     }
 
     /// Election family: the bound the algorithm states from a trigger (start, leader crash,
-    /// restart) to agreement. The family's termination checker holds it to that bound; `None`
-    /// states none and leaves termination unchecked.
-    const TERMINATION_BOUND: Option<std::time::Duration> = None;
+    /// restart) to agreement, for a run of `nodes` nodes configured as `config` (so it grows with
+    /// N and with the network's latency, which the timeouts derive from). The family's termination
+    /// checker holds it to that bound; `None` states none and leaves termination unchecked.
+    fn termination_bound(config: &Self::Config, nodes: usize) -> Option<std::time::Duration> {
+        let _ = (config, nodes);
+        None
+    }
 
     /// The fault classes this algorithm is designed to survive, for fault campaigns
     /// (`workbench check`): a campaign draws only these, so every failure it finds is a bug.

@@ -45,7 +45,7 @@ impl Resolved {
 }
 
 /// What a family needs to run and be checked. `termination_bound` is the election bound the
-/// algorithm states ([`Algorithm::TERMINATION_BOUND`]).
+/// algorithm states ([`Algorithm::termination_bound`]).
 pub fn family_kit(
     family: Family,
     spec: &RunSpec,
@@ -151,7 +151,8 @@ pub fn prepare<A: Algorithm>(spec: &RunSpec) -> Result<Prepared<A>, SpecError> {
 /// tools that look closer.
 pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
     let Prepared { config, params, resolved } = prepare::<A>(spec)?;
-    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec, &resolved, A::TERMINATION_BOUND)?;
+    let bound = A::termination_bound(&config, spec.nodes);
+    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec, &resolved, bound)?;
     checkers.extend(A::extra_checkers(spec));
     let setup = RunSetup::<A> {
         config,
@@ -162,11 +163,10 @@ pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunO
         driver,
         time_limit: spec.time_limit(),
         monitor,
+        max_events: spec.max_events,
     };
     let outcome = match spec.runtime {
-        RuntimeKind::Sim => {
-            sim::Simulation::new(setup).with_max_events(spec.max_events.unwrap_or(sim::MAX_EVENTS)).run()
-        }
+        RuntimeKind::Sim => sim::Simulation::new(setup).run(),
         RuntimeKind::Threads => threads::run(setup)?,
     };
     let record = record_of::<A>(spec, &outcome, &checkers, params, resolved.workload);
@@ -213,16 +213,14 @@ fn verdict(
         )),
         StopReason::EventLimit => violations.push(format!(
             "progress: the event limit ({}) was reached at {} (a message storm)",
-            spec.max_events.unwrap_or(sim::MAX_EVENTS),
+            spec.event_limit(),
             outcome.elapsed
         )),
         _ => {}
     }
     let unfinished = (cut_short && (short || !pending.is_empty())).then(|| Unfinished {
         ended_by: match outcome.stop {
-            StopReason::EventLimit => {
-                format!("the event limit ({})", spec.max_events.unwrap_or(sim::MAX_EVENTS))
-            }
+            StopReason::EventLimit => format!("the event limit ({})", spec.event_limit()),
             _ => format!("the time limit ({})", crate::format_duration(spec.time_limit())),
         },
         ops_target: target,

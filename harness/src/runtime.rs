@@ -18,6 +18,10 @@ pub struct RunSetup<N: Node> {
     pub time_limit: Duration,
     /// Invariants checked live, as observations happen.
     pub monitor: Option<Arc<dyn LiveMonitor>>,
+    /// A message storm is a finding, not a hang: the simulator stops after this many events,
+    /// the threads runtime after this many messages sent. `None`: the runtime's default
+    /// ([`crate::sim::MAX_EVENTS`], [`crate::threads::MAX_MESSAGES`]).
+    pub max_events: Option<u64>,
 }
 
 /// Why a run stopped.
@@ -30,7 +34,8 @@ pub enum StopReason {
     /// Simulator only: nothing was left to happen (no message in flight, no timer pending), yet
     /// the driver's work was not done: the system is stuck.
     Quiescent,
-    /// Simulator only: the event budget ran out (a livelock that does not advance time).
+    /// The event budget ran out (simulator events, or messages sent in the threads runtime): a
+    /// storm, or a livelock that does not advance time.
     EventLimit,
 }
 

@@ -277,8 +277,8 @@ pub struct RunSpec {
     /// first ends the run.
     #[serde(with = "crate::text::duration::option")]
     pub duration: Option<Duration>,
-    /// Simulator only: stop after this many events (a message storm is a finding, not a hang).
-    /// `None`: the simulator's own limit, [`crate::sim::MAX_EVENTS`].
+    /// Stop after this many simulator events, or messages sent in the threads runtime (a message
+    /// storm is a finding, not a hang). `None`: the runtime's own limit ([`RunSpec::event_limit`]).
     pub max_events: Option<u64>,
     /// The timed fault plan, one text per fault.
     pub faults: FaultPlan,
@@ -379,6 +379,14 @@ impl RunSpec {
         self.duration.unwrap_or(match self.runtime {
             RuntimeKind::Sim => Self::SIM_TIME_LIMIT,
             RuntimeKind::Threads => Self::THREADS_TIME_LIMIT,
+        })
+    }
+
+    /// The event limit in force: `max_events`, or the runtime's default.
+    pub fn event_limit(&self) -> u64 {
+        self.max_events.unwrap_or(match self.runtime {
+            RuntimeKind::Sim => crate::sim::MAX_EVENTS,
+            RuntimeKind::Threads => crate::threads::MAX_MESSAGES,
         })
     }
 

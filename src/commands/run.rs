@@ -43,6 +43,12 @@ pub fn writable(path: &Path, what: &str) -> Result<(), Failure> {
 pub fn run(args: &RunArgs) -> Result<(RunRecord, String), Failure> {
     let spec = spec_of(args)?;
     let entry = registry::find(spec.algorithm.as_deref().unwrap_or_default()).map_err(Failure::Usage)?;
+    if let Some(knob) = args.run.foreign_knobs(entry.family).first() {
+        return Err(Failure::Usage(format!(
+            "{knob}: --{knob} is a workload knob of another family; {} is in the {} family",
+            entry.name, entry.family
+        )));
+    }
     (entry.prepare)(&spec).map_err(|e| Failure::Usage(e.to_string()))?;
     if let Some(path) = &args.history {
         if entry.family != Family::Replication {

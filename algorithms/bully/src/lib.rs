@@ -17,8 +17,9 @@
 //!
 //! **Guarantees.** With reliable failure detection (a silent node is dead): agreement on one
 //! coordinator, which is the highest live id, and termination. Termination bound (stated for the
-//! checker): from a trigger to agreement within [`TERMINATION_BOUND`] on a network losing at most
-//! 10% of messages (detection ≤ 300 ms, each retry round ≤ 80 ms).
+//! checker): from a trigger to agreement within [`termination_bound`] on a network losing at most
+//! 10% of messages: twice the detection timeout, then a retry round (answer and coordinator
+//! timeouts) for each of the N ids an election may climb through, and never under 2 s.
 //!
 //! **Messages per election** (counting convention: every ELECTION sent counts, including those
 //! to the dead coordinator; COORDINATOR goes to every lower id; heartbeats are not counted here).
@@ -41,8 +42,13 @@ use std::time::Duration;
 use harness::election::Detection;
 use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, Settings, SpecError};
 
-/// From a trigger to agreement, on a network losing at most 10% of messages.
-pub const TERMINATION_BOUND: Duration = Duration::from_secs(2);
+/// From a trigger to agreement, on a network losing at most 10% of messages: max(2 s, twice the
+/// detection timeout + N rounds of the answer and coordinator timeouts).
+pub fn termination_bound(config: &BullyConfig, nodes: usize) -> Duration {
+    let detection = config.detection.leader_timeout.1 * 2;
+    let rounds = (config.answer_timeout + config.coordinator_timeout).saturating_mul(nodes as u32);
+    Duration::from_secs(2).max(detection + rounds)
+}
 
 /// Messages of the Bully algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -280,7 +286,9 @@ impl Algorithm for Bully {
     /// Crash-stop with restarts, the model these algorithms are written for (no partitions).
     const TOLERATES: &'static [harness::FaultClass] = &[harness::FaultClass::Crash, harness::FaultClass::Timing];
 
-    const TERMINATION_BOUND: Option<Duration> = Some(TERMINATION_BOUND);
+    fn termination_bound(config: &BullyConfig, nodes: usize) -> Option<Duration> {
+        Some(termination_bound(config, nodes))
+    }
 
     /// The worst case: the highest id crashed, the lowest initiates.
     fn formula() -> Option<harness::formula::Formula> {

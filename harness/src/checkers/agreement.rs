@@ -1,12 +1,17 @@
 //! Election agreement: when the run ends, every live node names the same live leader.
 //!
 //! (During a run, agreement is what ends an election, see [`crate::election`]; what can go
-//! wrong is that it never comes, which this checker reports with each node's view.)
+//! wrong is that it never comes, which this checker reports with each node's view.) It judges the
+//! end state: when a time limit cut the run short, an election still open is unfinished work
+//! (the record's `unfinished`), not a violation.
 
 use crate::election::ElectionTracker;
 use crate::History;
 
 use super::Checker;
+
+/// Views listed in a violation at most.
+const SHOWN: usize = 12;
 
 /// All live nodes agree on one live leader at the end of the run.
 pub struct Agreement {
@@ -27,14 +32,18 @@ impl Checker for Agreement {
         if tracker.agreement().is_some() {
             return Vec::new();
         }
-        let views: Vec<String> = tracker
-            .views()
-            .into_iter()
+        let all = tracker.views();
+        let mut views: Vec<String> = all
+            .iter()
+            .take(SHOWN)
             .map(|(node, named)| match named {
                 Some(leader) => format!("{node}→{leader}"),
                 None => format!("{node}→none"),
             })
             .collect();
+        if all.len() > SHOWN {
+            views.push(format!("… ({} live nodes)", all.len()));
+        }
         vec![format!("at the end of the run the live nodes disagree: {}", views.join(", "))]
     }
 }

@@ -96,7 +96,7 @@ pub struct Simulation<N: Node> {
 impl<N: Node> Simulation<N> {
     /// Builds the cluster; nothing runs until [`Simulation::run`].
     pub fn new(setup: RunSetup<N>) -> Self {
-        let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _ } = setup;
+        let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _, max_events } = setup;
         let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. } | Fault::Lossy(_)));
         debug_assert!(faults.validate(nodes).is_ok(), "the plan is validated before the run");
         let slots = NodeId::all(nodes)
@@ -131,14 +131,8 @@ impl<N: Node> Simulation<N> {
             duplicated: 0,
             delivered: 0,
             time_limit: Time::ZERO + time_limit,
-            max_events: MAX_EVENTS,
+            max_events: max_events.unwrap_or(MAX_EVENTS),
         }
-    }
-
-    /// Stops the run after `max_events` events instead of [`MAX_EVENTS`].
-    pub fn with_max_events(mut self, max_events: u64) -> Self {
-        self.max_events = max_events;
-        self
     }
 
     /// Runs until the driver is finished, the time limit, or nothing is left to happen.

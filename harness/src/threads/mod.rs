@@ -32,6 +32,11 @@ const DRIVER_STREAM: u64 = u64::MAX - 1;
 const REPORT_BURST: usize = 256;
 /// Node `id` samples its outgoing network decisions from this stream plus `id`.
 const NETWORK_STREAM_BASE: u64 = 1 << 40;
+/// The messages a run may send before it is stopped as a storm (by default): each one queued
+/// costs memory, and an overloaded machine can make an algorithm's timeouts fire in a cascade.
+pub const MAX_MESSAGES: u64 = 2_000_000;
+/// The coordinator looks at the message count at least this often.
+const STORM_CHECK: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Carries out one fault action: crashes and restarts go to the node's inbox, the rest change
 /// the shared links.
@@ -49,7 +54,11 @@ fn apply_fault<M>(inboxes: &[Sender<Envelope<M>>], links: &SharedLinks, action: 
 
 /// Runs the setup with one thread per node and returns when the driver is done or time is up.
 pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
-    let RunSetup { config, nodes, seed, network, faults, mut driver, time_limit, monitor } = setup;
+    let RunSetup { config, nodes, seed, network, faults, mut driver, time_limit, monitor, max_events } = setup;
+    let max_messages = max_events.unwrap_or(MAX_MESSAGES);
+    let messages_sent = std::sync::atomic::AtomicU64::new(0);
+    // Set when the run ends: node threads stop at once rather than work through their queues.
+    let stopping = std::sync::atomic::AtomicBool::new(false);
     let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. } | Fault::Lossy(_)));
     let links = SharedLinks::default();
     let (report_tx, report_rx) = unbounded::<Report>();
@@ -71,6 +80,8 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                 reports: report_tx.clone(),
                 links: &links,
                 monitor: monitor.as_deref(),
+                messages_sent: &messages_sent,
+                stopping: &stopping,
             };
             let rng = seeded_rng(seed, 1 + id.0 as u64);
             let transmitter =
@@ -169,6 +180,9 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             if now >= deadline {
                 break StopReason::TimeLimit;
             }
+            if messages_sent.load(std::sync::atomic::Ordering::Relaxed) > max_messages {
+                break StopReason::EventLimit;
+            }
             while steps.peek().is_some_and(|Reverse((at, _))| *at <= now) {
                 let Reverse((_, step)) = steps.pop().expect("peeked");
                 let (actions, strike) = schedule.strike(step, &leaders, time_of(now));
@@ -183,7 +197,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                 driver.on_wake(&mut dx, token);
                 apply_commands(&mut dx, &mut wakes, &mut history, now);
             }
-            let mut next = deadline;
+            let mut next = deadline.min(now + STORM_CHECK);
             if let Some(Reverse((at, _, _))) = wakes.peek() {
                 next = next.min(*at);
             }
@@ -245,6 +259,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         let elapsed = time_of(Instant::now());
 
         // ---- shut down: every thread is told to stop and joined ----
+        stopping.store(true, std::sync::atomic::Ordering::Relaxed);
         for inbox in &inboxes {
             let _ = inbox.send(Envelope::Stop);
         }

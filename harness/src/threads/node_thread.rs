@@ -99,6 +99,10 @@ pub(crate) struct Wiring<'a, N: Node> {
     pub reports: Sender<Report>,
     pub links: &'a SharedLinks,
     pub monitor: Option<&'a dyn LiveMonitor>,
+    /// Messages every node thread has sent, for the storm limit (added once per flush).
+    pub messages_sent: &'a std::sync::atomic::AtomicU64,
+    /// Set when the run is over: the thread leaves whatever is still queued.
+    pub stopping: &'a std::sync::atomic::AtomicBool,
 }
 
 pub(crate) struct NodeThread<'a, N: Node> {
@@ -143,6 +147,9 @@ impl<'a, N: Node> NodeThread<'a, N> {
     pub(crate) fn run(mut self) -> NodeTotals {
         self.step(Instant::now(), |node, cx| node.on_start(cx));
         'run: loop {
+            if self.wiring.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
             self.run_due();
             self.flush();
             let deadline = match (self.timers.peek(), self.early.peek()) {
@@ -307,6 +314,7 @@ impl<'a, N: Node> NodeThread<'a, N> {
         let time = self.time(Instant::now());
         let mut sends = std::mem::take(&mut self.cx.sends);
         self.totals.sends_over_time.add(time, sends.len() as u64);
+        self.wiring.messages_sent.fetch_add(sends.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let from = self.wiring.id;
         for (to, msg) in sends.drain(..) {
             let Some(inbox) = self.wiring.peers.get(to.index()) else {

@@ -110,6 +110,7 @@ fn a_flood_of_messages_and_a_burst_of_commands_arrive_whole_and_in_order() {
         // Only bounds a failing run: the test asserts counts, never time.
         time_limit: Duration::from_secs(30),
         monitor: None,
+        max_events: None,
     };
     let outcome = super::run(setup).expect("no node panics");
     assert_eq!(outcome.stop, StopReason::Finished, "every message and command arrived");

@@ -254,6 +254,14 @@ pub fn check(args: &CheckArgs) -> Result<(String, bool), Failure> {
         seeds: (args.first_seed..seeds_end).collect(),
         out: args.out.clone(),
     };
+    if let [entry] = entries.as_slice() {
+        if let Some(knob) = args.run.foreign_knobs(entry.family).first() {
+            return Err(Failure::Usage(format!(
+                "{knob}: --{knob} is a workload knob of another family; {} is in the {} family",
+                entry.name, entry.family
+            )));
+        }
+    }
     for entry in &entries {
         // Everything the runs will use is checked before the first one starts.
         (entry.prepare)(&campaign.spec_for(entry, &[], args.first_seed)).map_err(|e| Failure::Usage(e.to_string()))?;

@@ -172,6 +172,7 @@ fn trial(range: (Duration, Duration), seed: u64) -> Option<Duration> {
         driver: Box::new(driver),
         time_limit: TRIAL_LIMIT,
         monitor: None,
+        max_events: None,
     };
     let outcome = Simulation::new(setup).run();
     // The driver is gone with the simulation; replay the history to read the answer back.

@@ -34,6 +34,15 @@ pub enum Command {
     Experiment(Experiment),
     /// Random fault campaigns: safety in every run, progress after the faults heal.
     Check(Box<CheckArgs>),
+    /// Check a Jepsen EDN history of key-value operations for linearizability (exit 0 yes, 1 no,
+    /// 2 unreadable, 3 undecided).
+    Lincheck(LincheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LincheckArgs {
+    /// The history: one EDN map per line, `:value [key v]` (what `run --history` writes).
+    pub file: PathBuf,
 }
 
 /// The keys of a run description, as flags. Each one given overlays the scenario file's value

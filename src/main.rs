@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 the command did its work and found nothing wrong; 1 a run found violations (the
 //! record is still printed) or a node panicked; 2 bad input (unknown algorithm, impossible
-//! parameter, malformed value), with a one-line error on stderr.
+//! parameter, malformed value), with a one-line error on stderr; 3 `lincheck` could not decide.
 
 mod cli;
 mod commands;
@@ -53,27 +53,38 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command {
-        Command::List => Ok((commands::list::list(), true)),
-        Command::Run(args) => commands::run::run(&args).map(|(record, text)| (text, record.violations.is_empty())),
-        Command::Formulas(args) => commands::formulas::formulas(&args),
-        Command::Compare(args) => commands::compare::compare(&args).map(|text| (text, true)),
-        Command::Check(args) => commands::check::check(&args),
+    // What to print, and whether the command found everything in order (exit 0) or not (1).
+    let clean = |(text, clean): (String, bool)| (text, if clean { 0 } else { 1 });
+    let result: Result<(String, u8), Failure> = match cli.command {
+        Command::List => Ok((commands::list::list(), 0)),
+        Command::Run(args) => {
+            commands::run::run(&args).map(|(record, text)| clean((text, record.violations.is_empty())))
+        }
+        Command::Formulas(args) => commands::formulas::formulas(&args).map(clean),
+        Command::Compare(args) => commands::compare::compare(&args).map(|text| (text, 0)),
+        Command::Check(args) => commands::check::check(&args).map(clean),
+        Command::Lincheck(args) => commands::lincheck::lincheck(&args.file).map(|(text, outcome)| {
+            use commands::lincheck::Outcome;
+            (
+                text,
+                match outcome {
+                    Outcome::Linearizable => 0,
+                    Outcome::Not => 1,
+                    Outcome::GaveUp => 3,
+                },
+            )
+        }),
         Command::Experiment(cli::Experiment::ElectionTimeouts(args)) => {
-            commands::experiment::election_timeouts(&args).map(|text| (text, true))
+            commands::experiment::election_timeouts(&args).map(|text| (text, 0))
         }
     };
     match result {
-        Ok((text, clean)) => {
+        Ok((text, code)) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (e.g. `| head`) is not an error worth a panic.
             let _ = stdout.write_all(text.as_bytes());
             let _ = stdout.flush();
-            if clean {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+            ExitCode::from(code)
         }
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");

@@ -54,6 +54,9 @@ pub enum KvResult {
     Value(Option<String>),
     /// Cas: whether it wrote, and the value it found.
     Cas { written: bool, found: Option<String> },
+    /// Cas: it did not write, and all that is known of the value it found is that it was not the
+    /// expected one (a Jepsen `:fail`; the store itself always says what it found).
+    CasRefused,
 }
 
 /// Applies `op` to one key's value, returning the result: the sequential specification that

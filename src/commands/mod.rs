@@ -4,5 +4,6 @@ pub mod check;
 pub mod compare;
 pub mod experiment;
 pub mod formulas;
+pub mod lincheck;
 pub mod list;
 pub mod run;

@@ -30,28 +30,79 @@ impl Checker for Linearizability {
     }
 
     fn check(&self, history: &History) -> Vec<String> {
-        let mut by_key: BTreeMap<Key, Vec<&ClientOperation>> = BTreeMap::new();
-        for op in &history.clients {
-            if let Some(key) = op.op.key() {
-                by_key.entry(key).or_default().push(op);
-            }
-        }
-        by_key
+        verdicts(&history.clients, STEP_LIMIT)
             .into_iter()
-            .filter_map(|(key, ops)| match check_key(&ops, STEP_LIMIT) {
+            .filter_map(|key| match key.verdict {
                 Verdict::Linearizable => None,
-                Verdict::Not => Some(format!("the {} operations on key {key} have no valid order", ops.len())),
-                Verdict::GaveUp => Some(format!("key {key}: search gave up after {STEP_LIMIT} steps")),
+                Verdict::Not { .. } | Verdict::GaveUp => Some(key.to_string()),
             })
             .collect()
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum Verdict {
+/// What the search found for one key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
     Linearizable,
-    Not,
+    /// No valid order. The furthest any order got was `placed` of the operations that answered;
+    /// there, `blocked` (an index into the key's operations) had answered and nothing could be
+    /// placed before its answer that made it come out as it did.
+    Not {
+        placed: usize,
+        blocked: usize,
+    },
+    /// The search ran out of steps: no verdict.
     GaveUp,
+}
+
+/// One key's operations and the verdict on them.
+pub struct KeyVerdict<'a> {
+    pub key: Key,
+    pub ops: Vec<&'a ClientOperation>,
+    pub verdict: Verdict,
+}
+
+/// An operation in a few words: `client 2's #7 cas [a → b], invoked 3.000ms, answered 5.000ms:
+/// written`.
+pub fn describe(op: &ClientOperation) -> String {
+    let answer = match &op.completed {
+        Some((time, result)) => format!("answered {time}: {result:?}"),
+        None => "never answered".to_string(),
+    };
+    format!("client {}'s #{} {:?}, invoked {}, {answer}", op.client, op.seq, op.op, op.invoked)
+}
+
+impl std::fmt::Display for KeyVerdict<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (key, count) = (self.key, self.ops.len());
+        match &self.verdict {
+            Verdict::Linearizable => write!(f, "the {count} operations on key {key} are linearizable"),
+            Verdict::Not { placed, blocked } => write!(
+                f,
+                "the {count} operations on key {key} have no valid order: the furthest order places {placed} \
+                 that answered, then {} cannot come out as it did",
+                self.ops.get(*blocked).map_or_else(|| "an operation".to_string(), |op| describe(op))
+            ),
+            Verdict::GaveUp => write!(f, "key {key}: search gave up after {STEP_LIMIT} steps (no verdict)"),
+        }
+    }
+}
+
+/// The verdict on every key of `operations`, each searched with at most `step_limit` steps.
+pub fn verdicts(operations: &[ClientOperation], step_limit: u64) -> Vec<KeyVerdict<'_>> {
+    let mut by_key: BTreeMap<Key, Vec<&ClientOperation>> = BTreeMap::new();
+    for op in operations {
+        if let Some(key) = op.op.key() {
+            by_key.entry(key).or_default().push(op);
+        }
+    }
+    by_key
+        .into_iter()
+        .map(|(key, ops)| {
+            let verdict = check_key(&ops, step_limit);
+            KeyVerdict { key, ops, verdict }
+        })
+        .collect()
 }
 
 /// A call or return in time order, in a doubly linked list.
@@ -108,6 +159,10 @@ fn check_key(ops: &[&ClientOperation], step_limit: u64) -> Verdict {
     let mut cache: HashSet<(Vec<u64>, Option<String>)> = HashSet::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut steps = 0u64;
+    let definite = definite_left;
+    // The furthest point any order reached: answered operations placed, and the operation whose
+    // answer came first among those still open there.
+    let mut furthest = (0usize, NIL);
 
     let unlink = |entries: &mut Vec<Entry>, at: usize| {
         let (prev, next) = (entries[at].prev, entries[at].next);
@@ -126,10 +181,17 @@ fn check_key(ops: &[&ClientOperation], step_limit: u64) -> Verdict {
 
     'descend: loop {
         // A state no remaining operation can turn into what an open read saw is a dead end.
-        let candidates = if readable(&entries, ops, &state) { candidates(&entries) } else { Vec::new() };
+        let unexplained = unreadable(&entries, ops, &state);
+        let candidates = if unexplained.is_none() { candidates(&entries) } else { Vec::new() };
+        let placed = definite - definite_left;
+        if placed > furthest.0 || furthest.1 == NIL {
+            furthest = (placed, unexplained.unwrap_or_else(|| first_open_return(&entries, ops)));
+        }
         stack.push(Frame { candidates, tried: 0, chosen: None });
         loop {
-            let Some(frame) = stack.last_mut() else { return Verdict::Not };
+            let Some(frame) = stack.last_mut() else {
+                return Verdict::Not { placed: furthest.0, blocked: furthest.1 };
+            };
             // Take back this frame's last choice, restoring the list and state it started from.
             if let Some((call, previous)) = frame.chosen.take() {
                 let op = entries[call].op;
@@ -182,13 +244,13 @@ fn check_key(ops: &[&ClientOperation], step_limit: u64) -> Verdict {
     }
 }
 
-/// Whether every open operation whose answer reports a value (a read, a compare-and-set) can
-/// still see it: the value is `state` now, or an operation invoked before that answer and not yet
-/// placed could produce it (a put or compare-and-set writing it, an append it ends with). Nothing
-/// removes a key, so a key that has a value can never again be read as absent. Necessary, not
-/// sufficient: it only cuts branches that cannot succeed.
-fn readable(entries: &[Entry], ops: &[&ClientOperation], state: &Option<String>) -> bool {
-    let mut needs: Vec<(&Option<String>, usize)> = Vec::new();
+/// An open operation whose answer reports a value (a read, a compare-and-set) that it can no
+/// longer see, if there is one: the value is not `state` now, and no operation invoked before
+/// that answer and not yet placed could produce it (a put or compare-and-set writing it, an
+/// append it ends with). Nothing removes a key, so a key that has a value can never again be read
+/// as absent. Necessary, not sufficient: it only cuts branches that cannot succeed.
+fn unreadable(entries: &[Entry], ops: &[&ClientOperation], state: &Option<String>) -> Option<usize> {
+    let mut needs: Vec<(&Option<String>, usize, usize)> = Vec::new();
     let mut at = entries[0].next;
     while at != NIL && entries[at].is_call {
         let op = ops[entries[at].op];
@@ -199,17 +261,17 @@ fn readable(entries: &[Entry], ops: &[&ClientOperation], state: &Option<String>)
         };
         if let Some(seen) = seen.filter(|seen| *seen != state) {
             if seen.is_none() {
-                return false;
+                return Some(entries[at].op);
             }
-            needs.push((seen, entries[at].partner));
+            needs.push((seen, entries[at].partner, entries[at].op));
         }
         at = entries[at].next;
     }
     if needs.is_empty() {
-        return true;
+        return None;
     }
     // What could still be written before the last of those answers.
-    let last_answer = needs.iter().map(|(_, answer)| *answer).max().expect("not empty");
+    let last_answer = needs.iter().map(|(_, answer, _)| *answer).max().expect("not empty");
     let mut written: Vec<&str> = Vec::new();
     let mut appended: Vec<&str> = Vec::new();
     let mut at = entries[0].next;
@@ -223,10 +285,40 @@ fn readable(entries: &[Entry], ops: &[&ClientOperation], state: &Option<String>)
         }
         at = entries[at].next;
     }
-    needs.iter().all(|(seen, _)| {
-        let seen = seen.as_deref().expect("absent values returned early");
-        written.contains(&seen) || appended.iter().any(|suffix| seen.ends_with(suffix))
-    })
+    needs
+        .iter()
+        .find(|(seen, _, _)| {
+            let seen = seen.as_deref().expect("absent values returned early");
+            !(written.contains(&seen) || appended.iter().any(|suffix| seen.ends_with(suffix)))
+        })
+        .map(|(_, _, op)| *op)
+}
+
+/// The operation whose answer comes first among the open ones (the end of the calls that may
+/// come next); among answers at one instant, one that reports a value (a read, a compare-and-set)
+/// rather than a write, which always comes out as it did.
+fn first_open_return(entries: &[Entry], ops: &[&ClientOperation]) -> usize {
+    let mut at = entries[0].next;
+    while at != NIL && entries[at].is_call {
+        at = entries[at].next;
+    }
+    if at == NIL {
+        return NIL;
+    }
+    let time = |op: usize| ops[op].completed.as_ref().map(|(t, _)| *t);
+    let first = entries[at].op;
+    let informative = |op: usize| matches!(ops[op].op, KvOp::Get { .. } | KvOp::Cas { .. });
+    let mut best = first;
+    while at != NIL && !informative(best) {
+        if !entries[at].is_call && time(entries[at].op) == time(first) && informative(entries[at].op) {
+            best = entries[at].op;
+        }
+        if !entries[at].is_call && time(entries[at].op) != time(first) {
+            break;
+        }
+        at = entries[at].next;
+    }
+    best
 }
 
 /// One level of the search: the operations that may come next, and which was taken.
@@ -258,6 +350,7 @@ fn same_result(op: &KvOp, expected: &KvResult, actual: &KvResult) -> bool {
     match op {
         // Writes carry no information in their answer.
         KvOp::Put { .. } | KvOp::Append { .. } | KvOp::Noop => true,
+        KvOp::Cas { .. } if *expected == KvResult::CasRefused => matches!(actual, KvResult::Cas { written: false, .. }),
         KvOp::Get { .. } | KvOp::Cas { .. } => expected == actual,
     }
 }
@@ -316,7 +409,12 @@ mod tests {
             op(0, put("b"), 20, Some((30, KvResult::Done))),
             op(1, get(), 40, Some((50, value(Some("a"))))),
         ]);
-        assert_eq!(violations, vec!["the 3 operations on key 1 have no valid order"]);
+        assert_eq!(violations.len(), 1);
+        assert!(violations[0].starts_with("the 3 operations on key 1 have no valid order"), "{violations:?}");
+        assert!(
+            violations[0].contains("places 2 that answered, then client 1's #40 Get"),
+            "the read is named: {violations:?}"
+        );
     }
 
     #[test]
@@ -364,7 +462,8 @@ mod tests {
         // And a read of a value nobody wrote is still refuted (after every order of round one).
         ops.last_mut().unwrap().completed = Some((Time(30), value(Some("z"))));
         let refs: Vec<&ClientOperation> = ops.iter().collect();
-        assert_eq!(check_key(&refs, STEP_LIMIT), Verdict::Not);
+        let Verdict::Not { blocked, .. } = check_key(&refs, STEP_LIMIT) else { panic!("refuted") };
+        assert_eq!(ops[blocked].client, 200, "the read of z is what no order explains");
     }
 
     // A one-node cluster answers in the instant the command arrives.

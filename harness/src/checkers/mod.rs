@@ -24,7 +24,7 @@ pub use election_safety::ElectionSafety;
 pub use every_request_granted::EveryRequestGranted;
 pub use leader_commits_own_term::LeaderCommitsOwnTerm;
 pub use leader_completeness::LeaderCompleteness;
-pub use linearizability::Linearizability;
+pub use linearizability::{describe as describe_operation, verdicts, KeyVerdict, Linearizability, Verdict, STEP_LIMIT};
 pub use log_matching::LogMatching;
 pub use mutual_exclusion::MutualExclusion;
 pub use one_value_per_slot::OneValuePerSlot;

@@ -191,6 +191,13 @@ pub struct CheckArgs {
     /// Folder for the failing (and shrunk) scenario files.
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+    /// Probe instead: run each fault kind alone (crash, restart, partition, cut, bridge, slow,
+    /// loss, duplication, reordering) and print the matrix of safe, stalled or violated.
+    #[arg(long)]
+    pub probe: bool,
+    /// Output format of the probe matrix.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// The run description (defaults: 5 nodes; ops: replication 200, mutex 100, election 6).
     #[command(flatten)]
     pub run: RunFlags,

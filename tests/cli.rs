@@ -210,9 +210,22 @@ fn compare_writes_the_whole_report_folder() {
         .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg"))
         .count();
     assert_eq!(html.matches("<svg").count(), charts, "every chart inlined");
-    for table in ["summary", "failures", "formula-table", "parameters", "scenarios"] {
-        assert!(html.contains(&format!("<table id=\"{table}\">")), "{table} table");
+    for table in [
+        "summary-steady-replication",
+        "failures-leader-crash-replication",
+        "failures-election",
+        "probe",
+        "formula-table",
+        "parameters",
+        "scenarios",
+    ] {
+        assert!(html.contains(&format!("<table id=\"{table}")), "{table} table");
     }
+    let ids: Vec<&str> = html.split("id=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "element ids are unique");
     assert!(html.contains("What this report found"));
     assert!(html.contains("workbench compare ") && html.contains("--seeds 2"), "the reproducing command");
     for fetch in ["src=\"http", "href=\"http", "<script", "<link", "url(", "@import"] {

@@ -217,3 +217,129 @@ mod tests {
         );
     }
 }
+
+/// Single fault kinds, each on its own, for probing what an algorithm rests on (`workbench check
+/// --probe`): the matrix of algorithm × fault kind says which assumption breaks what.
+pub mod probe {
+    use super::*;
+
+    /// A kind of fault, alone.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum ProbeKind {
+        /// A node crashes for good (crash-stop).
+        Crash,
+        /// A node crashes and restarts from stable storage.
+        Restart,
+        /// A two-way partition, healed.
+        Partition,
+        /// A one-way cut, healed.
+        Cut,
+        /// A bridge (a partial partition one node spans), healed.
+        Bridge,
+        /// A node's messages are slowed.
+        Slow,
+        /// A burst of message loss.
+        Loss,
+        /// A burst of duplicated messages.
+        Duplication,
+        /// Links that reorder messages, all run long (nothing lost).
+        Reordering,
+    }
+
+    impl ProbeKind {
+        /// Every kind, in matrix order.
+        pub const ALL: [ProbeKind; 9] = [
+            ProbeKind::Crash,
+            ProbeKind::Restart,
+            ProbeKind::Partition,
+            ProbeKind::Cut,
+            ProbeKind::Bridge,
+            ProbeKind::Slow,
+            ProbeKind::Loss,
+            ProbeKind::Duplication,
+            ProbeKind::Reordering,
+        ];
+
+        /// The name in the matrix.
+        pub fn name(self) -> &'static str {
+            match self {
+                ProbeKind::Crash => "crash",
+                ProbeKind::Restart => "restart",
+                ProbeKind::Partition => "partition",
+                ProbeKind::Cut => "cut",
+                ProbeKind::Bridge => "bridge",
+                ProbeKind::Slow => "slow",
+                ProbeKind::Loss => "loss",
+                ProbeKind::Duplication => "duplication",
+                ProbeKind::Reordering => "reordering",
+            }
+        }
+
+        /// The campaign class that covers it: an algorithm that tolerates the class claims the kind.
+        pub fn class(self) -> FaultClass {
+            match self {
+                ProbeKind::Crash | ProbeKind::Restart => FaultClass::Crash,
+                ProbeKind::Partition | ProbeKind::Cut | ProbeKind::Bridge => FaultClass::Partition,
+                ProbeKind::Slow => FaultClass::Timing,
+                ProbeKind::Loss | ProbeKind::Reordering => FaultClass::Loss,
+                ProbeKind::Duplication => FaultClass::Duplication,
+            }
+        }
+
+        /// One fault of this kind for `nodes` nodes (healed by [`HEALED_BY`] but for a crash-stop),
+        /// and whether links reorder for the whole run.
+        pub fn plan(self, rng: &mut ChaCha8Rng, nodes: usize) -> (FaultPlan, bool) {
+            let (at, until) = window(rng);
+            let node = NodeId(rng.random_range(0..nodes as u32));
+            let mut ids: Vec<NodeId> = (0..nodes as u32).map(NodeId).collect();
+            for i in (1..ids.len()).rev() {
+                ids.swap(i, rng.random_range(0..=i));
+            }
+            let timed =
+                |fault: Fault, until: Option<Duration>| FaultPlan { faults: vec![TimedFault::timed(fault, at, until)] };
+            let group = |side: &[NodeId]| Group::Nodes(side.iter().map(|n| NodeRef::Id(*n)).collect());
+            let plan = match self {
+                ProbeKind::Crash => timed(Fault::Crash { node: node.into() }, None),
+                ProbeKind::Restart => timed(Fault::Crash { node: node.into() }, Some(until)),
+                ProbeKind::Partition => {
+                    let split = rng.random_range(1..nodes.max(2));
+                    let (a, b) = ids.split_at(split.min(ids.len()));
+                    timed(Fault::Partition { groups: vec![group(a), group(b)] }, Some(until))
+                }
+                ProbeKind::Cut if nodes >= 2 => {
+                    timed(Fault::Cut { from: ids[0].into(), to: ids[1].into() }, Some(until))
+                }
+                ProbeKind::Bridge if nodes >= 3 => {
+                    let split = rng.random_range(2..nodes);
+                    let fault =
+                        Fault::Bridge { left: ids[1..split].to_vec(), via: ids[0], right: ids[split..].to_vec() };
+                    timed(fault, Some(until))
+                }
+                ProbeKind::Cut | ProbeKind::Bridge => FaultPlan::default(),
+                ProbeKind::Slow => {
+                    let extra = Duration::from_millis(rng.random_range(5..=30));
+                    timed(Fault::Slow { node: node.into(), extra }, Some(until))
+                }
+                ProbeKind::Loss => timed(
+                    Fault::Lossy(Lossiness {
+                        drop: per_mille(rng.random_range(50..=250)),
+                        duplicate: 0.0,
+                        reorder: false,
+                    }),
+                    Some(until),
+                ),
+                ProbeKind::Duplication => timed(
+                    Fault::Lossy(Lossiness {
+                        drop: 0.0,
+                        duplicate: per_mille(rng.random_range(50..=300)),
+                        reorder: false,
+                    }),
+                    Some(until),
+                ),
+                ProbeKind::Reordering => FaultPlan::default(),
+            };
+            (plan, self == ProbeKind::Reordering)
+        }
+    }
+}

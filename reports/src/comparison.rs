@@ -52,6 +52,8 @@ pub struct Comparison {
     pub runs: Vec<RunResult>,
     /// The formula scenario of each algorithm at each N.
     pub formulas: Vec<FormulaRow>,
+    /// Each algorithm under each fault kind alone: what breaks what.
+    pub probe: Vec<crate::ProbeCell>,
 }
 
 /// Distinct values in first-seen order.

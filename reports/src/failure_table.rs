@@ -26,6 +26,9 @@ pub struct FailureRow {
     pub runs_with_violations: usize,
     pub ops: Mean,
     pub unavailable_ms: Mean,
+    /// Whether the algorithm has a leader at all (none was ever followed in any run: Basic
+    /// Paxos, the mutexes); without one, the new-leader columns do not apply.
+    pub has_leader: bool,
     /// Over the runs where a followed leader came; `new_leader_never` counts the others.
     pub new_leader_ms: Mean,
     pub new_leader_never: usize,
@@ -61,8 +64,9 @@ fn row(scenario: &ScenarioInfo, label: &str, runs: &[&RunResult], fault: usize) 
         runs_with_violations: runs.iter().filter(|r| !r.record.violations.is_empty()).count(),
         ops: Mean::of(&runs.iter().map(|r| r.record.ops as f64).collect::<Vec<_>>()),
         unavailable_ms: Mean::of(&runs.iter().map(|r| r.record.unavailable_ms).collect::<Vec<_>>()),
+        has_leader: runs.iter().any(|r| r.record.startup.first_leader_ms.is_some()),
         new_leader_ms,
-        new_leader_never: if first.family.has_leaders() { new_leader_never } else { 0 },
+        new_leader_never,
         recovered_ms,
         recovered_never,
         recovery_messages: Mean::of(&faults.iter().filter_map(|f| f.messages).map(|m| m as f64).collect::<Vec<_>>()),

@@ -63,6 +63,15 @@ fn numeric(cell: &str) -> bool {
     cell.starts_with(|c: char| c.is_ascii_digit() || "-–>".contains(c)) && !cell.contains(' ') || cell.contains(" [")
 }
 
+/// The first cells of a row, left open for a last cell written by hand.
+fn row_open(page: &mut String, cells: &[String]) {
+    page.push_str("<tr>");
+    for cell in cells {
+        let class = if numeric(cell) { "" } else { " class=\"l\"" };
+        let _ = write!(page, "<td{class}>{}</td>", escape(cell));
+    }
+}
+
 fn row(page: &mut String, cells: &[String], bad: &[usize]) {
     page.push_str("<tr>");
     for (i, cell) in cells.iter().enumerate() {
@@ -79,10 +88,10 @@ fn row(page: &mut String, cells: &[String], bad: &[usize]) {
     page.push_str("</tr>\n");
 }
 
-fn summary_table(page: &mut String, rows: &[&SummaryRow]) {
+fn summary_table(page: &mut String, id: &str, rows: &[&SummaryRow]) {
     header(
         page,
-        "summary",
+        id,
         &[
             "algorithm",
             "runtime",
@@ -121,10 +130,10 @@ fn summary_table(page: &mut String, rows: &[&SummaryRow]) {
     page.push_str("</table>\n");
 }
 
-fn failure_table(page: &mut String, rows: &[&FailureRow]) {
+fn failure_table(page: &mut String, id: &str, rows: &[&FailureRow]) {
     header(
         page,
-        "failures",
+        id,
         &[
             "algorithm",
             "scenario",
@@ -143,28 +152,25 @@ fn failure_table(page: &mut String, rows: &[&FailureRow]) {
         ],
     );
     for r in rows {
-        let leaderless = r.family != "mutex";
         if r.hit == 0 {
             let why = if r.struck == 0 {
                 "the fault never struck"
             } else {
                 "the fault hit nothing: no node held the role it aims at"
             };
-            row(
-                page,
-                &[
-                    r.algorithm.clone(),
-                    r.scenario.clone(),
-                    r.runtime.clone(),
-                    r.nodes.to_string(),
-                    r.fault.clone(),
-                    r.runs.to_string(),
-                    why.to_string(),
-                ],
-                &[],
-            );
+            let cells = [
+                r.algorithm.clone(),
+                r.scenario.clone(),
+                r.runtime.clone(),
+                r.nodes.to_string(),
+                r.fault.clone(),
+                r.runs.to_string(),
+            ];
+            row_open(page, &cells);
+            let _ = writeln!(page, "<td class=\"l\" colspan=\"8\">{why}</td></tr>");
             continue;
         }
+        let has_leader = r.has_leader;
         row(
             page,
             &[
@@ -177,8 +183,8 @@ fn failure_table(page: &mut String, rows: &[&FailureRow]) {
                 r.runs_with_violations.to_string(),
                 r.ops.text(),
                 r.unavailable_ms.text(),
-                if leaderless { r.new_leader_ms.text() } else { "n/a".into() },
-                if leaderless { r.new_leader_never.to_string() } else { "n/a".into() },
+                if has_leader { r.new_leader_ms.text() } else { "n/a".into() },
+                if has_leader { r.new_leader_never.to_string() } else { "n/a".into() },
                 r.recovered_ms.text(),
                 r.recovered_never.to_string(),
                 r.recovery_messages.text(),
@@ -250,6 +256,52 @@ fn parameters(page: &mut String, comparison: &Comparison) {
     for ((label, text), scenarios) in &sets {
         let text = if text.is_empty() { "none".to_string() } else { text.clone() };
         row(page, &[label.clone(), text, scenarios.join(", ")], &[]);
+    }
+    page.push_str("</table>\n");
+}
+
+/// What breaks what: each algorithm under each fault kind alone.
+fn probe_table(page: &mut String, cells: &[crate::ProbeCell]) {
+    let mut algorithms: Vec<&str> = Vec::new();
+    let mut kinds: Vec<&str> = Vec::new();
+    for cell in cells {
+        if !algorithms.contains(&cell.algorithm.as_str()) {
+            algorithms.push(&cell.algorithm);
+        }
+        if !kinds.contains(&cell.fault.as_str()) {
+            kinds.push(&cell.fault);
+        }
+    }
+    page.push_str(
+        "<h2 id=\"what-breaks-what\">What breaks what</h2>\n<p>Each algorithm under each kind of fault alone, over the \
+         seeds of this report (<code>workbench check --probe</code>): <b>safe</b> (every run kept its invariants and finished), \
+         <b>stalled</b> (no invariant broke, but work stopped), <b>violated</b> (an invariant broke). A star marks a kind the \
+         algorithm claims to survive; the others show which assumption it rests on. Hover a cell for its first seed.</p>\n",
+    );
+    let mut columns = vec!["algorithm"];
+    columns.extend(kinds.iter().copied());
+    header(page, "probe", &columns);
+    for algorithm in &algorithms {
+        let _ = write!(page, "<tr><td class=\"l\">{}</td>", escape(algorithm));
+        for kind in &kinds {
+            match cells.iter().find(|c| c.algorithm == *algorithm && c.fault == *kind) {
+                Some(cell) => {
+                    let word = format!("{:?}", cell.verdict).to_lowercase();
+                    let class = match cell.verdict {
+                        crate::ProbeVerdict::Violated => "l bad",
+                        _ => "l",
+                    };
+                    let title = match (&cell.seed, &cell.violation) {
+                        (Some(seed), Some(what)) => format!(" title=\"seed {seed}: {}\"", escape(what)),
+                        _ => String::new(),
+                    };
+                    let star = if cell.claimed { "*" } else { "" };
+                    let _ = write!(page, "<td class=\"{class}\"{title}>{word}{star}</td>");
+                }
+                None => page.push_str("<td class=\"l\">–</td>"),
+            }
+        }
+        page.push_str("</tr>\n");
     }
     page.push_str("</table>\n");
 }
@@ -332,14 +384,14 @@ pub fn render(p: &Page) -> Result<String, String> {
                     .iter()
                     .filter(|r| r.scenario == scenario.name && r.family == family.to_string())
                     .collect();
-                failure_table(&mut page, &rows);
+                failure_table(&mut page, &format!("failures-{}-{family}", scenario.name), &rows);
             } else {
                 let rows: Vec<&SummaryRow> = p
                     .summary
                     .iter()
                     .filter(|r| r.scenario == scenario.name && r.family == family.to_string())
                     .collect();
-                summary_table(&mut page, &rows);
+                summary_table(&mut page, &format!("summary-{}-{family}", scenario.name), &rows);
             }
         }
     }
@@ -355,10 +407,13 @@ pub fn render(p: &Page) -> Result<String, String> {
             }
             rows.sort_by(|a, b| (&a.algorithm, &a.scenario).cmp(&(&b.algorithm, &b.scenario)));
             let _ = writeln!(page, "<h3>{family}</h3>");
-            failure_table(&mut page, &rows);
+            failure_table(&mut page, &format!("failures-{family}"), &rows);
         }
     }
 
+    if !comparison.probe.is_empty() {
+        probe_table(&mut page, &comparison.probe);
+    }
     page.push_str("<h2 id=\"formulas\">Textbook formulas</h2>\n<p>Each algorithm's canonical scenario (reliable network, light load, \
         a named initiator where it matters), measured against the count its formula predicts. These lines come from the formula \
         scenario, not from the runs above.</p>\n");

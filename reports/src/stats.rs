@@ -50,13 +50,26 @@ impl Mean {
         }
     }
 
-    /// `12.3 [11.9, 12.7]`, or `12.3` over one value, `–` over none.
+    /// `12.3 [11.9, 12.7]`, or `12.3` over one value, `–` over none; to 4 significant digits
+    /// at most (the CSV keeps 3 decimals).
     pub fn text(&self) -> String {
         match self.n {
             0 => "–".to_string(),
-            1 => format!("{}", self.mean),
-            _ => format!("{} [{}, {}]", self.mean, self.ci95_low, self.ci95_high),
+            1 => short(self.mean),
+            _ => format!("{} [{}, {}]", short(self.mean), short(self.ci95_low), short(self.ci95_high)),
         }
+    }
+}
+
+/// A number for a table cell: 4 significant digits (whole numbers as they are).
+fn short(x: f64) -> String {
+    let magnitude = if x == 0.0 { 0 } else { x.abs().log10().floor() as i32 };
+    let decimals = (3 - magnitude).clamp(0, 3) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
     }
 }
 
@@ -73,6 +86,8 @@ mod tests {
         assert_eq!(mean_ci95(&[5.0]), (5.0, 0.0));
         assert_eq!(mean_ci95(&[]), (0.0, 0.0));
         assert_eq!(Mean::of(&[]).text(), "–");
-        assert_eq!(Mean::of(&[1.0, 3.0]).text(), "2 [-10.706, 14.706]");
+        assert_eq!(Mean::of(&[1.0, 3.0]).text(), "2 [-10.71, 14.71]");
+        assert_eq!(Mean::of(&[1811.606, 1811.606]).text(), "1812 [1812, 1812]");
+        assert_eq!(Mean::of(&[0.0123]).text(), "0.012");
     }
 }

@@ -10,6 +10,7 @@
 //! written as a scenario file, shrunk (faults removed one by one, then ops halved, while it
 //! still fails) and written again.
 
+mod probe;
 mod shrink;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ use crate::registry::{self, Entry};
 use crate::{scenario, Failure};
 
 /// The RNG stream fault plans are drawn from (apart from the run's own streams).
-const PLAN_STREAM: u64 = u64::MAX - 2;
+pub(crate) const PLAN_STREAM: u64 = u64::MAX - 2;
 
 /// A run that needs more events than this is in a message storm: reported, not waited for.
 const MAX_EVENTS: u64 = 20_000_000;
@@ -55,7 +56,7 @@ fn paced(workers: u64, ops: u64) -> Duration {
 }
 
 /// A campaign's settings: the base description, the fault classes, the seeds.
-struct Campaign {
+pub(crate) struct Campaign {
     base: RunSpec,
     wanted: Vec<FaultClass>,
     seeds: Vec<u64>,
@@ -67,7 +68,7 @@ struct Campaign {
 
 impl Campaign {
     /// The run of `entry` for `seed`.
-    fn spec_for(&self, entry: &Entry, classes: &[FaultClass], seed: u64) -> RunSpec {
+    pub(crate) fn spec_for(&self, entry: &Entry, classes: &[FaultClass], seed: u64) -> RunSpec {
         let mut rng = seeded_rng(seed, PLAN_STREAM);
         let mut spec = self.base.clone();
         let ops =
@@ -91,6 +92,20 @@ impl Campaign {
         }
         spec
     }
+}
+
+/// The probe matrix of `entries` over seeds `1..=seeds`, on the default run description: what
+/// `compare` puts in its report.
+pub fn probe_matrix(entries: &[Entry], seeds: u64) -> Result<Vec<reports::ProbeCell>, Failure> {
+    let campaign = Campaign {
+        base: RunSpec::default(),
+        wanted: Vec::new(),
+        seeds: (1..=seeds).collect(),
+        out: PathBuf::new(),
+        ops_given: false,
+        think_given: false,
+    };
+    probe::probe(entries, &campaign, &ProgressBar::hidden())
 }
 
 /// Why a run fails a campaign: its violations, or work its time limit left unfinished (the
@@ -265,6 +280,19 @@ pub fn check(args: &CheckArgs) -> Result<(String, bool), Failure> {
     for entry in &entries {
         // Everything the runs will use is checked before the first one starts.
         (entry.prepare)(&campaign.spec_for(entry, &[], args.first_seed)).map_err(|e| Failure::Usage(e.to_string()))?;
+    }
+    if args.probe {
+        let bar = progress_bar(args.seeds * entries.len() as u64 * 9, "runs");
+        let cells = probe::probe(&entries, &campaign, &bar)?;
+        bar.finish_and_clear();
+        // Probing is meant to find what breaks; only a kind the algorithm claims is a bug.
+        let clean = !cells.iter().any(|c| c.claimed && c.verdict == reports::ProbeVerdict::Violated);
+        let text = match args.format {
+            crate::cli::Format::Json => serde_json::to_string(&cells).expect("cells serialize") + "\n",
+            crate::cli::Format::Csv => reports::to_csv_rows(&cells),
+            crate::cli::Format::Table => reports::matrix_text(&cells),
+        };
+        return Ok((text, clean));
     }
     prepare_out(&campaign.out)?;
     let started = Instant::now();

@@ -180,6 +180,7 @@ pub fn compare(args: &CompareArgs) -> Result<String, Failure> {
         scenarios: scenarios.iter().map(|s| info(s, &contenders)).collect(),
         runs,
         formulas: formulas(args, &scenarios, &contenders)?,
+        probe: probe(&contenders, seeds)?,
     };
     let files = reports::write_report(&args.out, &comparison).map_err(Failure::Run)?;
     let violations = comparison.runs.iter().filter(|r| !r.record.violations.is_empty()).count();
@@ -238,6 +239,17 @@ fn formulas(
         }
     }
     Ok(rows)
+}
+
+/// The probe matrix of the compared algorithms (each once, as published).
+fn probe(contenders: &[Contender], seeds: u64) -> Result<Vec<reports::ProbeCell>, Failure> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for contender in contenders {
+        if !entries.iter().any(|e| e.name == contender.entry.name) {
+            entries.push(contender.entry);
+        }
+    }
+    crate::commands::check::probe_matrix(&entries, seeds)
 }
 
 /// The command that reproduces this comparison, defaults spelled out.

@@ -103,7 +103,7 @@ pub struct RunFlags {
     /// crash:leader@1s, restart:2@1s, partition:0,1|2,3@1s..2s, partition:leader|rest@1s..2s,
     /// bridge:0,1|2|3,4@1s..2s, cut:0->1@1s, slow:3+5ms@0ms..1s, lossy:drop=0.2,dup=0.1@1s..2s,
     /// heal@2s.
-    #[arg(long = "fault", value_parser = parse::<TimedFault>)]
+    #[arg(long = "fault", id = "fault", value_parser = parse::<TimedFault>)]
     #[serde(skip)]
     pub faults: Vec<TimedFault>,
     /// An algorithm parameter KEY=VALUE, repeatable (e.g. detect=150ms-300ms, the failure-detection
@@ -294,4 +294,18 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
         return Err(format!("`{}`: a parameter needs a name", harness::excerpt(s)));
     }
     Ok((key.trim().to_string(), value.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// clap checks its argument definitions only in debug builds, and only for the subcommand
+    /// being parsed; this checks all of them at once (a clash such as two arguments with one id
+    /// would otherwise panic the first user of that subcommand).
+    #[test]
+    fn every_subcommand_has_well_formed_arguments() {
+        Cli::command().debug_assert();
+    }
 }

@@ -124,6 +124,7 @@ fn run(batch: bool, clients: u32, ops: u64) -> Duration {
         time_limit: Duration::from_secs(120),
         monitor: None,
         max_events: None,
+        trace: false,
     };
     harness::threads::run(setup).expect("no node panics");
     measured.recv().expect("the run completed its commands")

@@ -47,6 +47,7 @@ fn simulate() -> u64 {
         time_limit: spec.time_limit(),
         monitor: None,
         max_events: None,
+        trace: false,
     };
     Simulation::new(setup).run().delivered
 }

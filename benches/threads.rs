@@ -22,7 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const HOPS: u64 = 20_000;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 struct Ball(u64);
 
 impl Message for Ball {
@@ -88,6 +88,7 @@ fn runtime_ping_pong() -> u64 {
         time_limit: Duration::from_secs(60),
         monitor: None,
         max_events: None,
+        trace: false,
     };
     let outcome = harness::threads::run(setup).expect("no node panics");
     assert_eq!(outcome.sent.total(), HOPS, "every hop happened");

@@ -25,7 +25,7 @@
 //! /// A lock that trusts everyone: enters at once. Fine alone, wrong in company.
 //! struct Reckless;
 //!
-//! #[derive(Clone, Debug)]
+//! #[derive(Clone, Debug, serde::Serialize)]
 //! struct NoMsg;
 //! impl Message for NoMsg {
 //!     fn kind(&self) -> &'static str { "none" }
@@ -75,6 +75,7 @@ mod error;
 mod fault;
 pub mod formula;
 mod history;
+mod host;
 mod id;
 pub mod kv;
 mod latency;
@@ -95,6 +96,7 @@ pub mod text;
 pub mod threads;
 mod time;
 mod timing;
+pub mod trace;
 mod transmit;
 
 pub use client::{ClientOp, ClientReply, ReplyOutcome};
@@ -119,7 +121,9 @@ pub use observation::Observation;
 pub use params::{format_range, parse_range, Params};
 pub use record::RunRecord;
 pub use record::Unfinished;
-pub use run::{family_kit, prepare, run, run_with_outcome, run_with_samples, FamilyKit, Prepared, Resolved};
+pub use run::{
+    family_kit, prepare, run, run_traced, run_with_outcome, run_with_samples, FamilyKit, Prepared, Resolved,
+};
 pub use runtime::{RunOutcome, RunSetup, StopReason};
 pub use settings::Settings;
 pub use spec::{limits, Family, Initiator, MutexLoad, RunSpec, RuntimeKind, Workload};

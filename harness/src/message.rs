@@ -6,8 +6,9 @@ use std::fmt::Debug;
 ///
 /// `kind` names the message type ("request", "reply", "append_entries", ...). The harness counts
 /// every send under its kind at one choke point ([`crate::Context::send`]); algorithms never
-/// count their own messages.
-pub trait Message: Clone + Debug + Send + 'static {
+/// count their own messages. Messages serialize (derive `serde::Serialize`) so a run's trace can
+/// show each one.
+pub trait Message: Clone + Debug + Send + serde::Serialize + 'static {
     /// The message's kind, as it appears in `messages_by_kind`.
     fn kind(&self) -> &'static str;
 }

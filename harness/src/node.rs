@@ -1,8 +1,9 @@
 //! The Node contract: every algorithm is a deterministic, sans-I/O state machine.
 //!
 //! A node never sleeps, spawns, reads the clock or touches a socket. It reacts to one input at a
-//! time (start, a message, a timer, a client operation or a burst of them) and writes what it
-//! wants done into its [`Context`]. The runtime (simulator or threads) carries the effects out.
+//! time (start, a message, a timer, a client operation) and writes what it wants done into its
+//! [`Context`]; after the inputs due at one instant, [`Node::on_step_end`] closes the step. The
+//! runtime (simulator or threads) carries the effects out.
 
 use std::fmt::Debug;
 
@@ -36,14 +37,12 @@ pub trait Node: Send + Sized + 'static {
     /// The workload driver submits a client operation to this node.
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp);
 
-    /// Several client operations reached the node together (the threads runtime hands over
-    /// everything the driver submitted to it in one burst, in submission order). The default
-    /// takes them one at a time; a node that batches (Raft appends them all, then replicates
-    /// once) overrides it. Either way the effect must be that of taking them in order.
-    fn on_clients(&mut self, cx: &mut Context<Self>, ops: Vec<ClientOp>) {
-        for op in ops {
-            self.on_client(cx, op);
-        }
+    /// The end of a step: every input due at this instant has been handed over, one call each.
+    /// A node that accumulates work across inputs flushes it here (Raft appends each command as it
+    /// arrives and sends one AppendEntries per follower for all of them). Both runtimes call it
+    /// once after each step in which the node took an input; the default does nothing.
+    fn on_step_end(&mut self, cx: &mut Context<Self>) {
+        let _ = cx;
     }
 }
 

@@ -150,6 +150,26 @@ pub fn prepare<A: Algorithm>(spec: &RunSpec) -> Result<Prepared<A>, SpecError> {
 /// Like [`run`], also handing back the runtime's outcome (history and counters) for tests and
 /// tools that look closer.
 pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
+    run_inner::<A>(spec, false)
+}
+
+/// Like [`run_with_outcome`], with the run's event trace in [`RunOutcome::trace`] (its first line
+/// says what ran).
+pub fn run_traced<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
+    let (record, mut outcome) = run_inner::<A>(spec, true)?;
+    let header = crate::trace::TraceEvent::Run {
+        algorithm: A::NAME.to_string(),
+        variant: spec.variant.clone(),
+        nodes: spec.nodes,
+        seed: spec.seed,
+        runtime: spec.runtime.to_string(),
+        command: String::new(),
+    };
+    outcome.trace = outcome.trace.take().map(|trace| trace.with_header(header));
+    Ok((record, outcome))
+}
+
+fn run_inner<A: Algorithm>(spec: &RunSpec, trace: bool) -> Result<(RunRecord, RunOutcome), RunError> {
     let Prepared { config, params, resolved } = prepare::<A>(spec)?;
     let bound = A::termination_bound(&config, spec.nodes);
     let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec, &resolved, bound)?;
@@ -164,6 +184,7 @@ pub fn run_with_outcome<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunO
         time_limit: spec.time_limit(),
         monitor,
         max_events: spec.max_events,
+        trace,
     };
     let outcome = match spec.runtime {
         RuntimeKind::Sim => sim::Simulation::new(setup).run(),

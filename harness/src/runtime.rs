@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::SendTimeline;
+use crate::trace::Trace;
 use crate::{Driver, FaultPlan, FaultStrike, History, LiveMonitor, MessageCounts, NetworkConfig, Node, Time};
 
 /// Everything a runtime needs to run one algorithm.
@@ -22,6 +23,8 @@ pub struct RunSetup<N: Node> {
     /// the threads runtime after this many messages sent. `None`: the runtime's default
     /// ([`crate::sim::MAX_EVENTS`], [`crate::threads::MAX_MESSAGES`]).
     pub max_events: Option<u64>,
+    /// Record the run's event trace ([`crate::trace`]) into [`RunOutcome::trace`].
+    pub trace: bool,
 }
 
 /// Why a run stopped.
@@ -58,4 +61,6 @@ pub struct RunOutcome {
     pub strikes: Vec<FaultStrike>,
     /// Sends over time.
     pub sends_over_time: SendTimeline,
+    /// The event trace, if the setup asked for it.
+    pub trace: Option<Trace>,
 }

@@ -9,13 +9,14 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::trace::DropReason;
 use crate::{LinkState, NetworkConfig, NodeId, Time};
 
 /// What the network does with one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transmission {
     /// Lost to a partition, a cut or random loss.
-    Dropped,
+    Dropped(DropReason),
     /// Delivered at `at`, and a second time at `duplicate` if the network duplicated it.
     Deliver { at: Time, duplicate: Option<Time> },
 }
@@ -51,8 +52,11 @@ impl Transmitter {
     pub fn transmit(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState) -> Transmission {
         let burst = links.lossiness();
         let drop = burst.map_or(self.config.drop, |b| self.config.drop.max(b.drop));
-        if links.blocked(from, to) || (drop > 0.0 && self.rng.random_bool(drop)) {
-            return Transmission::Dropped;
+        if let Some(why) = links.blocked_by(from, to) {
+            return Transmission::Dropped(why);
+        }
+        if drop > 0.0 && self.rng.random_bool(drop) {
+            return Transmission::Dropped(DropReason::Loss);
         }
         let reorder = self.config.reorder || burst.is_some_and(|b| b.reorder);
         let at = self.delivery_time(from, to, now, links, reorder, false);
@@ -104,7 +108,7 @@ mod tests {
         (0..count)
             .map(|i| match tx.transmit(NodeId(0), NodeId(1), Time(i as u64 * 1_000), &links) {
                 Transmission::Deliver { at, .. } => at,
-                Transmission::Dropped => panic!("reliable network dropped"),
+                Transmission::Dropped(_) => panic!("reliable network dropped"),
             })
             .collect()
     }
@@ -137,7 +141,7 @@ mod tests {
         assert!(quiet.iter().all(|t| matches!(t, Transmission::Deliver { duplicate: None, .. })));
         links.apply(&crate::FaultAction::LossyStart { id: 3, lossiness: burst });
         let lossy = fates(&links);
-        let dropped = lossy.iter().filter(|t| **t == Transmission::Dropped).count();
+        let dropped = lossy.iter().filter(|t| matches!(t, Transmission::Dropped(_))).count();
         let doubled = lossy.iter().filter(|t| matches!(t, Transmission::Deliver { duplicate: Some(_), .. })).count();
         assert!((800..1_200).contains(&dropped), "{dropped} of 2000 dropped at p=0.5");
         assert!((300..700).contains(&doubled), "{doubled} of the ~1000 delivered duplicated at p=0.5");
@@ -151,7 +155,9 @@ mod tests {
         let mut tx = Transmitter::new(NetworkConfig { drop: 0.3, ..Default::default() }, seeded_rng(5, 0), false);
         let links = LinkState::default();
         let dropped = (0..10_000)
-            .filter(|_| tx.transmit(NodeId(0), NodeId(1), Time::ZERO, &links) == Transmission::Dropped)
+            .filter(|_| {
+                tx.transmit(NodeId(0), NodeId(1), Time::ZERO, &links) == Transmission::Dropped(DropReason::Loss)
+            })
             .count();
         assert!((2_700..3_300).contains(&dropped), "dropped {dropped} of 10000 at p=0.3");
     }

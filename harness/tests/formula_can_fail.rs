@@ -13,7 +13,7 @@ struct AskEveryone<Claim> {
     claim: PhantomData<fn() -> Claim>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 enum Ask {
     Question,
     Answer,

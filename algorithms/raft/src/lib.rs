@@ -33,9 +33,9 @@
 //! **Replication flow control.** The leader remembers the last index of each AppendEntries in
 //! flight; an answer frees those it covers, so duplicated or late answers free nothing twice.
 //! After a refusal it probes one AppendEntries at a time and ignores refusals of anything else.
-//! Commands that reach the leader together (the threads runtime hands over a burst) are appended
-//! whole and then replicated, so one AppendEntries per follower carries them all where the
-//! pipeline has room.
+//! Commands that reach the leader in one step (everything due at one instant) are appended one
+//! by one and replicated at the end of the step ([`harness::Node::on_step_end`]), so one
+//! AppendEntries per follower carries them all where the pipeline has room.
 //!
 //! **Messages per committed entry: 2(N-1)** in steady state with one outstanding command: one
 //! AppendEntries and one reply per follower (the count the thesis gives; heartbeats, the empty
@@ -133,6 +133,8 @@ pub struct Raft {
     /// Leader: each client's latest uncommitted command in the log, (seq, index), so a retry
     /// waits for the entry already there instead of appending a second one.
     uncommitted: HashMap<u32, (u64, u64)>,
+    /// Commands were appended in this step and wait for its end to be replicated.
+    admitted: bool,
 }
 
 impl Raft {
@@ -676,6 +678,7 @@ impl Node for Raft {
             progress: Vec::new(),
             waiting: BTreeMap::new(),
             uncommitted: HashMap::new(),
+            admitted: false,
         }
     }
 
@@ -706,24 +709,17 @@ impl Node for Raft {
         }
     }
 
+    /// A command is appended as it arrives; replication waits for the end of the step.
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         if let ClientOp::Submit(command) = op {
-            if self.admit(cx, command) {
-                self.replicate_admitted(cx);
-            }
+            self.admitted |= self.admit(cx, command);
         }
     }
 
-    /// A burst of commands is appended as a whole and then replicated, so one AppendEntries
-    /// carries all of it where the pipeline has room.
-    fn on_clients(&mut self, cx: &mut Context<Self>, ops: Vec<ClientOp>) {
-        let mut admitted = false;
-        for op in ops {
-            if let ClientOp::Submit(command) = op {
-                admitted |= self.admit(cx, command);
-            }
-        }
-        if admitted {
+    /// The commands of the step leave together: one AppendEntries per follower carries all of
+    /// them where the pipeline has room.
+    fn on_step_end(&mut self, cx: &mut Context<Self>) {
+        if std::mem::take(&mut self.admitted) && self.role == Role::Leader {
             self.replicate_admitted(cx);
         }
     }

@@ -223,35 +223,42 @@ fn append_entries_sizes(cx: &mut Context<Raft>) -> Vec<(u32, usize)> {
         .collect()
 }
 
-// A burst of commands (the threads runtime hands a node everything submitted to it meanwhile)
-// is appended whole, then replicated: one AppendEntries per follower carries all of it, where
-// taking them one by one sends the first alone and leaves the rest for the answer (plain Raft
-// keeps one AppendEntries in flight).
+// The commands of one step are appended one by one, then replicated at the end of the step: one
+// AppendEntries per follower carries all of them, where replicating each as it came would send
+// the first alone and leave the rest for the answer (plain Raft keeps one AppendEntries in
+// flight).
 #[test]
-fn a_burst_of_commands_leaves_in_one_append_entries_per_follower() {
+fn the_commands_of_one_step_leave_in_one_append_entries_per_follower() {
     let (mut leader, mut cx) = restarted(0, 3, &[], 0, RaftConfig::default());
     elect(&mut leader, &mut cx, &[1]);
     ack(&mut leader, &mut cx, 1, 1);
     ack(&mut leader, &mut cx, 2, 1);
     cx.take_effects();
 
-    leader.on_clients(&mut cx, (1..=3).map(|client| submit(client, 1)).collect());
+    for client in 1..=3 {
+        leader.on_client(&mut cx, submit(client, 1));
+    }
+    assert!(append_entries_sizes(&mut cx).is_empty(), "replication waits for the end of the step");
+    leader.on_step_end(&mut cx);
     assert_eq!(append_entries_sizes(&mut cx), vec![(1, 3), (2, 3)]);
     assert_eq!(leader.log.last_index(), 4);
 
     for client in 4..=6 {
         leader.on_client(&mut cx, submit(client, 1));
     }
+    leader.on_step_end(&mut cx);
     assert_eq!(leader.log.last_index(), 7);
     assert!(append_entries_sizes(&mut cx).is_empty(), "the burst's AppendEntries are still in flight");
 }
 
-// A burst is still answered command by command: a follower redirects every command in it.
+// A follower answers each command of a step at once: it redirects every one of them.
 #[test]
-fn a_burst_is_answered_per_command_by_a_follower() {
+fn a_follower_redirects_each_command_of_a_step() {
     let (mut follower, mut cx) = restarted(1, 3, &[], 0, RaftConfig::default());
     cx.take_effects();
-    follower.on_clients(&mut cx, vec![submit(1, 1), submit(2, 1)]);
+    follower.on_client(&mut cx, submit(1, 1));
+    follower.on_client(&mut cx, submit(2, 1));
+    follower.on_step_end(&mut cx);
     let replies = cx.take_effects().replies;
     assert_eq!(replies.iter().map(|r| r.client).collect::<Vec<_>>(), vec![1, 2]);
     assert!(replies.iter().all(|r| matches!(r.outcome, harness::ReplyOutcome::NotLeader { .. })));

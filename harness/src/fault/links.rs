@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::Lossiness;
+use crate::trace::DropReason;
 use crate::NodeId;
 
 /// A blocking rule on links: which directed links it cuts.
@@ -94,7 +95,19 @@ impl LinkState {
     /// Whether a message from `from` to `to` is lost to a partition or cut.
     #[inline]
     pub fn blocked(&self, from: NodeId, to: NodeId) -> bool {
-        !self.blocks.is_empty() && self.blocks.iter().any(|(_, b)| b.blocks(from, to))
+        self.blocked_by(from, to).is_some()
+    }
+
+    /// What loses a message from `from` to `to`, if a partition, bridge or cut does.
+    #[inline]
+    pub fn blocked_by(&self, from: NodeId, to: NodeId) -> Option<DropReason> {
+        if self.blocks.is_empty() {
+            return None;
+        }
+        self.blocks.iter().find(|(_, b)| b.blocks(from, to)).map(|(_, b)| match b {
+            LinkBlock::Cut { .. } => DropReason::Cut,
+            LinkBlock::Partition { .. } | LinkBlock::Sides { .. } => DropReason::Partition,
+        })
     }
 
     /// Whether any partition, bridge or cut is in force.

@@ -191,6 +191,18 @@ impl FaultSchedule {
         self.plan.faults[fault].to_string()
     }
 
+    /// The trace line of a strike.
+    pub fn trace_event(&self, strike: &FaultStrike) -> crate::trace::TraceEvent {
+        crate::trace::TraceEvent::Fault {
+            phase: match strike.phase {
+                Phase::Start => crate::trace::FaultPhase::Start,
+                Phase::End => crate::trace::FaultPhase::End,
+            },
+            fault: self.describe(strike.fault),
+            nodes: strike.nodes.iter().map(|n| n.0).collect(),
+        }
+    }
+
     /// Resolves step `index` against who leads now; returns what the runtime must do and whom it
     /// hit.
     pub fn strike(&mut self, index: usize, leaders: &LeaderView, now: Time) -> (Vec<FaultAction>, FaultStrike) {

@@ -2,21 +2,22 @@
 //!
 //! Virtual time, one event queue ordered by (time, sequence number), one seeded ChaCha RNG for the
 //! network, one per node and one for the driver, all derived from the run seed. Nodes run one
-//! event at a time in queue order, so the same seed gives the same history, byte for byte.
+//! event at a time in queue order, so the same seed gives the same history (and trace), byte for
+//! byte. Each node lives in a [`crate::host::NodeHost`], as in the threads runtime.
 
 mod queue;
 
 pub use queue::EventQueue;
 
-use std::collections::BTreeMap;
 use std::mem;
 
 use crate::context::seeded_rng;
-use crate::metrics::SendTimeline;
+use crate::host::{route, NodeHost, Tally};
+use crate::trace::{Trace, Tracer};
 use crate::{
-    ClientOp, Context, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction, FaultSchedule, FaultStrike,
-    History, LeaderView, LinkState, MessageCounts, Node, NodeId, RunOutcome, RunSetup, StopReason, Time, TimerCommand,
-    Transmission, Transmitter,
+    ClientOp, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction, FaultSchedule, FaultStrike, History,
+    LeaderView, LinkState, MessageCounts, Node, NodeId, RunOutcome, RunSetup, StopReason, Time, Transmission,
+    Transmitter,
 };
 
 /// RNG streams: nodes use `1 + id`; these sit above any node id.
@@ -28,6 +29,7 @@ pub const MAX_EVENTS: u64 = 500_000_000;
 
 enum SimEvent<N: Node> {
     Deliver {
+        id: u64,
         from: NodeId,
         to: NodeId,
         incarnation: u32,
@@ -58,48 +60,25 @@ enum SimEvent<N: Node> {
     },
 }
 
-/// Buffers a step filled are kept for the next step, unless one burst made them large: a node
-/// that once broadcast to 10,000 peers must not hold that much for the rest of the run.
-fn reuse<T>(buffer: Vec<T>) -> Vec<T> {
-    const KEEP: usize = 64;
-    if buffer.capacity() > KEEP {
-        Vec::new()
-    } else {
-        buffer
-    }
-}
-
-/// One node's place in the simulation; it outlives the node's crashes.
-struct Slot<N: Node> {
-    /// `None` while crashed.
-    node: Option<N>,
-    cx: Context<N>,
-    /// Bumped at every crash and restart: messages addressed to an earlier incarnation are lost.
-    incarnation: u32,
-    /// Pending timers and the generation that may fire them (a map: some algorithms keep a
-    /// timer per message in flight, thousands in a storm).
-    timers: BTreeMap<N::Timer, u64>,
-}
-
 /// A simulation of one algorithm on one network.
 pub struct Simulation<N: Node> {
     config: N::Config,
-    slots: Vec<Slot<N>>,
+    hosts: Vec<NodeHost<N>>,
     queue: EventQueue<SimEvent<N>>,
     transmitter: Transmitter,
     links: LinkState,
     schedule: FaultSchedule,
     leaders: LeaderView,
     strikes: Vec<FaultStrike>,
-    sends_over_time: SendTimeline,
+    tally: Tally,
+    trace: Tracer,
     driver: Box<dyn Driver>,
     dx: DriverContext,
     history: History,
     now: Time,
-    next_generation: u64,
-    dropped: u64,
-    duplicated: u64,
-    delivered: u64,
+    next_message: u64,
+    /// Nodes that took an input at the current instant and whose step is still open.
+    stepping: Vec<usize>,
     time_limit: Time,
     max_events: u64,
 }
@@ -107,17 +86,12 @@ pub struct Simulation<N: Node> {
 impl<N: Node> Simulation<N> {
     /// Builds the cluster; nothing runs until [`Simulation::run`].
     pub fn new(setup: RunSetup<N>) -> Self {
-        let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _, max_events } = setup;
+        let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _, max_events, trace } =
+            setup;
         let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. } | Fault::Lossy(_)));
         debug_assert!(faults.validate(nodes).is_ok(), "the plan is validated before the run");
-        let slots = NodeId::all(nodes)
-            .map(|id| Slot {
-                node: Some(N::new(id, nodes, &config, None)),
-                cx: Context::new(id, nodes, seeded_rng(seed, 1 + id.0 as u64)),
-                incarnation: 0,
-                timers: BTreeMap::new(),
-            })
-            .collect();
+        let hosts =
+            NodeId::all(nodes).map(|id| NodeHost::new(id, nodes, &config, seeded_rng(seed, 1 + id.0 as u64))).collect();
         let mut queue = EventQueue::default();
         let schedule = FaultSchedule::new(&faults, nodes);
         for (step, planned) in schedule.steps().iter().enumerate() {
@@ -125,31 +99,36 @@ impl<N: Node> Simulation<N> {
         }
         Simulation {
             config,
-            slots,
+            hosts,
             queue,
             transmitter: Transmitter::new(network, seeded_rng(seed, NETWORK_STREAM), may_slow),
             links: LinkState::default(),
             schedule,
             leaders: LeaderView::new(nodes),
             strikes: Vec::new(),
-            sends_over_time: SendTimeline::default(),
+            tally: Tally::default(),
+            trace: if trace { Tracer::on() } else { Tracer::off() },
             driver,
             dx: DriverContext::new(seeded_rng(seed, DRIVER_STREAM)),
             history: History::default(),
             now: Time::ZERO,
-            next_generation: 0,
-            dropped: 0,
-            duplicated: 0,
-            delivered: 0,
+            next_message: 0,
+            stepping: Vec::new(),
             time_limit: Time::ZERO + time_limit,
             max_events: max_events.unwrap_or(MAX_EVENTS),
         }
     }
 
     /// Runs until the driver is finished, the time limit, or nothing is left to happen.
+    ///
+    /// Events run in queue order; once every event of an instant has run, the steps of the nodes
+    /// that took inputs close ([`Node::on_step_end`]) before time moves on.
     pub fn run(mut self) -> RunOutcome {
-        for index in 0..self.slots.len() {
-            self.step(index, |node, cx| node.on_start(cx));
+        for index in 0..self.hosts.len() {
+            self.input(index, |host, now, _, _| {
+                host.start(now);
+                true
+            });
         }
         self.dx.set_now(self.now);
         self.driver.start(&mut self.dx);
@@ -159,6 +138,10 @@ impl<N: Node> Simulation<N> {
         let stop = loop {
             if self.driver.finished() {
                 break StopReason::Finished;
+            }
+            if !self.stepping.is_empty() && self.queue.peek_time() != Some(self.now) {
+                self.end_steps();
+                continue;
             }
             let Some((time, event)) = self.queue.pop() else {
                 break StopReason::Quiescent;
@@ -176,46 +159,39 @@ impl<N: Node> Simulation<N> {
         };
 
         let mut sent = MessageCounts::default();
-        for slot in &self.slots {
-            sent.merge(slot.cx.sent());
+        for host in &self.hosts {
+            sent.merge(host.sent());
         }
         self.history.clients = self.driver.client_history();
         RunOutcome {
             history: self.history,
             sent,
-            dropped: self.dropped,
-            duplicated: self.duplicated,
-            delivered: self.delivered,
+            dropped: self.tally.dropped,
+            duplicated: self.tally.duplicated,
+            delivered: self.tally.delivered,
             elapsed: self.now,
             stop,
             live_violations: Vec::new(),
             strikes: self.strikes,
-            sends_over_time: self.sends_over_time,
+            sends_over_time: self.tally.sends_over_time,
+            trace: self.trace.finish().map(Trace::from_runtime),
         }
     }
 
     fn dispatch(&mut self, event: SimEvent<N>) {
         match event {
-            SimEvent::Deliver { from, to, incarnation, msg } => {
-                let slot = &self.slots[to.index()];
-                if slot.node.is_none() || slot.incarnation != incarnation {
-                    self.dropped += 1;
-                    return;
-                }
-                self.delivered += 1;
-                self.step(to.index(), |node, cx| node.on_message(cx, from, msg));
+            SimEvent::Deliver { id, from, to, incarnation, msg } => {
+                self.input(to.index(), |host, now, tally, trace| {
+                    host.deliver(now, id, from, Some(incarnation), msg, tally, trace)
+                });
             }
             SimEvent::Timer { node, timer, generation } => {
-                let timers = &mut self.slots[node.index()].timers;
-                if timers.get(&timer) == Some(&generation) {
-                    timers.remove(&timer);
-                    self.step(node.index(), |n, cx| n.on_timer(cx, timer));
-                }
+                self.input(node.index(), |host, now, _, trace| host.fire(now, timer, generation, trace));
             }
             SimEvent::Client { node, op } => {
-                if self.slots[node.index()].node.is_some() {
+                if self.hosts[node.index()].is_up() {
                     self.record(node, EventKind::Invoke(op.clone()));
-                    self.step(node.index(), |n, cx| n.on_client(cx, op));
+                    self.input(node.index(), |host, now, _, trace| host.client(now, op, trace));
                 }
             }
             SimEvent::Wake { token } => {
@@ -232,83 +208,83 @@ impl<N: Node> Simulation<N> {
         }
     }
 
-    /// Runs one step of a live node and carries out its effects.
+    /// Hands a node one input through `f` (which says whether the node took it) and carries out
+    /// its effects; the node's step stays open until the instant is over.
     #[inline]
-    fn step(&mut self, index: usize, f: impl FnOnce(&mut N, &mut Context<N>)) {
-        let slot = &mut self.slots[index];
-        let Some(node) = slot.node.as_mut() else {
-            return;
-        };
-        slot.cx.set_now(self.now);
-        f(node, &mut slot.cx);
-        self.apply_effects(index);
+    fn input(&mut self, index: usize, f: impl FnOnce(&mut NodeHost<N>, Time, &mut Tally, &mut Tracer) -> bool) {
+        let host = &mut self.hosts[index];
+        let was_stepping = host.in_step();
+        if f(host, self.now, &mut self.tally, &mut self.trace) {
+            if !was_stepping {
+                self.stepping.push(index);
+            }
+            self.apply_effects(index);
+        }
+    }
+
+    /// Closes the steps of the instant, in the order the nodes first took an input.
+    fn end_steps(&mut self) {
+        for index in mem::take(&mut self.stepping) {
+            self.hosts[index].end_step(self.now);
+            self.apply_effects(index);
+        }
     }
 
     /// Observations first (an exit is on record before the messages that let another node in),
-    /// then timers, then sends.
+    /// then client answers, timers and sends.
     fn apply_effects(&mut self, index: usize) {
         let id = NodeId(index as u32);
-        let slot = &mut self.slots[index];
-        if !slot.cx.observations.is_empty() {
-            let observations = mem::take(&mut slot.cx.observations);
-            for observation in observations {
+        let now = self.now;
+        if self.hosts[index].has_observations() {
+            for observation in self.hosts[index].take_observations(now, &mut self.trace) {
                 self.record(id, EventKind::Observed(observation));
             }
         }
-        let slot = &mut self.slots[index];
-        if !slot.cx.replies.is_empty() {
-            let replies = mem::take(&mut slot.cx.replies);
-            self.dx.set_now(self.now);
+        if self.hosts[index].has_replies() {
+            let replies = self.hosts[index].take_replies(now, &mut self.trace);
+            self.dx.set_now(now);
             for reply in &replies {
                 self.driver.on_reply(&mut self.dx, id, reply);
             }
             self.apply_driver_commands();
         }
-        let slot = &mut self.slots[index];
-        if !slot.cx.timers.is_empty() {
-            let mut commands = mem::take(&mut slot.cx.timers);
-            for command in commands.drain(..) {
-                match command {
-                    TimerCommand::Set(timer, after) => {
-                        let generation = self.next_generation;
-                        self.next_generation += 1;
-                        slot.timers.insert(timer, generation);
-                        self.queue.push(self.now + after, SimEvent::Timer { node: id, timer, generation });
-                    }
-                    TimerCommand::Cancel(timer) => {
-                        slot.timers.remove(&timer);
-                    }
-                }
-            }
-            slot.cx.timers = reuse(commands);
-        }
-        let slot = &mut self.slots[index];
-        if !slot.cx.sends.is_empty() {
-            let mut sends = mem::take(&mut slot.cx.sends);
-            self.sends_over_time.add(self.now, sends.len() as u64);
+        let queue = &mut self.queue;
+        self.hosts[index].schedule_timers(now, &mut self.trace, |due| {
+            queue.push(due.at, SimEvent::Timer { node: id, timer: due.timer, generation: due.generation });
+        });
+        if self.hosts[index].has_sends() {
+            let mut sends = self.hosts[index].take_sends();
+            self.tally.sends_over_time.add(now, sends.len() as u64);
             for (to, msg) in sends.drain(..) {
                 self.transmit(id, to, msg);
             }
-            self.slots[index].cx.sends = reuse(sends);
+            self.hosts[index].return_sends(sends);
         }
     }
 
     #[inline]
     fn transmit(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
-        let Some(slot) = self.slots.get(to.index()) else {
-            self.dropped += 1;
-            return;
-        };
-        let incarnation = slot.incarnation;
-        match self.transmitter.transmit(from, to, self.now, &self.links) {
-            Transmission::Dropped => self.dropped += 1,
-            Transmission::Deliver { at, duplicate } => {
-                if let Some(again) = duplicate {
-                    self.duplicated += 1;
-                    self.queue.push(again, SimEvent::Deliver { from, to, incarnation, msg: msg.clone() });
-                }
-                self.queue.push(at, SimEvent::Deliver { from, to, incarnation, msg });
+        let id = self.next_message;
+        self.next_message += 1;
+        let nodes = self.hosts.len();
+        let fate = route(
+            &mut self.transmitter,
+            &self.links,
+            nodes,
+            &mut self.tally,
+            &mut self.trace,
+            self.now,
+            id,
+            from,
+            to,
+            &msg,
+        );
+        if let Transmission::Deliver { at, duplicate } = fate {
+            let incarnation = self.hosts[to.index()].incarnation();
+            if let Some(again) = duplicate {
+                self.queue.push(again, SimEvent::Deliver { id, from, to, incarnation, msg: msg.clone() });
             }
+            self.queue.push(at, SimEvent::Deliver { id, from, to, incarnation, msg });
         }
     }
 
@@ -338,6 +314,8 @@ impl<N: Node> Simulation<N> {
 
     fn strike(&mut self, struck: Vec<(Vec<FaultAction>, FaultStrike)>) {
         for (actions, strike) in struck {
+            let schedule = &self.schedule;
+            self.trace.record(self.now, None, || schedule.trace_event(&strike));
             self.strikes.push(strike);
             for action in actions {
                 self.apply_action(action);
@@ -359,22 +337,19 @@ impl<N: Node> Simulation<N> {
     fn apply_action(&mut self, action: FaultAction) {
         match action {
             FaultAction::Crash(id) => {
-                let slot = &mut self.slots[id.index()];
-                if slot.node.take().is_some() {
-                    slot.incarnation += 1;
-                    slot.timers.clear();
-                    slot.cx.discard_effects();
+                if self.hosts[id.index()].crash(self.now, &mut self.trace) {
                     self.record(id, EventKind::Crashed);
                 }
             }
             FaultAction::Restart(id) => {
-                let nodes = self.slots.len();
-                let slot = &mut self.slots[id.index()];
-                if slot.node.is_none() {
-                    slot.incarnation += 1;
-                    slot.node = Some(N::new(id, nodes, &self.config, slot.cx.stable()));
+                let index = id.index();
+                let was_stepping = self.hosts[index].in_step();
+                if self.hosts[index].restart(self.now, &self.config, &mut self.trace) {
                     self.record(id, EventKind::Restarted);
-                    self.step(id.index(), |node, cx| node.on_start(cx));
+                    if !was_stepping {
+                        self.stepping.push(index);
+                    }
+                    self.apply_effects(index);
                 }
             }
             link_action => self.links.apply(&link_action),

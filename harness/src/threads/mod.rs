@@ -18,7 +18,8 @@ use std::time::Instant;
 use crossbeam_channel::{unbounded, RecvTimeoutError, Sender};
 
 use crate::context::seeded_rng;
-use crate::metrics::SendTimeline;
+use crate::host::Tally;
+use crate::trace::{Trace, Tracer};
 use crate::{
     ClientOp, DriverCommand, DriverContext, Event, EventKind, Fault, FaultAction, FaultSchedule, History, LeaderView,
     MessageCounts, Node, NodeId, RunError, RunOutcome, RunSetup, StopReason, Time, Transmitter,
@@ -54,7 +55,7 @@ fn apply_fault<M>(inboxes: &[Sender<Envelope<M>>], links: &SharedLinks, action: 
 
 /// Runs the setup with one thread per node and returns when the driver is done or time is up.
 pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
-    let RunSetup { config, nodes, seed, network, faults, mut driver, time_limit, monitor, max_events } = setup;
+    let RunSetup { config, nodes, seed, network, faults, mut driver, time_limit, monitor, max_events, trace } = setup;
     let max_messages = max_events.unwrap_or(MAX_MESSAGES);
     let messages_sent = std::sync::atomic::AtomicU64::new(0);
     // Set when the run ends: node threads stop at once rather than work through their queues.
@@ -90,7 +91,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                 .name(format!("node-{index}"))
                 .spawn_scoped(scope, move || {
                     let reports = wiring.reports.clone();
-                    let thread = NodeThread::new(wiring, rng, transmitter);
+                    let thread = NodeThread::new(wiring, rng, transmitter, trace);
                     catch_unwind(AssertUnwindSafe(|| thread.run())).unwrap_or_else(|panic| {
                         let message = panic
                             .downcast_ref::<&str>()
@@ -117,6 +118,8 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             schedule.steps().iter().enumerate().map(|(i, step)| Reverse((start + step.at, i))).collect();
         let mut leaders = LeaderView::new(nodes);
         let mut strikes = Vec::new();
+        // The coordinator's own trace lines: the faults.
+        let mut tracer = if trace { Tracer::on() } else { Tracer::off() };
         let mut panicked: Option<(NodeId, String)> = None;
         let time_of = |at: Instant| Time(at.saturating_duration_since(start).as_nanos() as u64);
 
@@ -186,6 +189,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             while steps.peek().is_some_and(|Reverse((at, _))| *at <= now) {
                 let Reverse((_, step)) = steps.pop().expect("peeked");
                 let (actions, strike) = schedule.strike(step, &leaders, time_of(now));
+                tracer.record(time_of(now), None, || schedule.trace_event(&strike));
                 strikes.push(strike);
                 for action in actions {
                     apply_fault(&inboxes, &links, action);
@@ -224,6 +228,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                             let known = schedule.steps().len();
                             let now = Instant::now();
                             for (actions, strike) in schedule.on_event(&event, &leaders, time_of(now)) {
+                                tracer.record(time_of(now), None, || schedule.trace_event(&strike));
                                 strikes.push(strike);
                                 for action in actions {
                                     apply_fault(&inboxes, &links, action);
@@ -264,15 +269,15 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
             let _ = inbox.send(Envelope::Stop);
         }
         let mut sent = MessageCounts::default();
-        let mut sends_over_time = SendTimeline::default();
-        let (mut dropped, mut duplicated, mut delivered) = (0, 0, 0);
+        let mut tally = Tally::default();
+        let mut lines = tracer.finish();
         for handle in handles {
             let totals = handle.join().expect("node threads catch their panics");
             sent.merge(&totals.sent);
-            sends_over_time.merge(&totals.sends_over_time);
-            dropped += totals.dropped;
-            duplicated += totals.duplicated;
-            delivered += totals.delivered;
+            tally.merge(&totals.tally);
+            if let (Some(lines), Some(more)) = (lines.as_mut(), totals.trace) {
+                lines.extend(more);
+            }
         }
         // Events reported before the threads stopped still belong to the run.
         for report in report_rx.try_iter() {
@@ -294,14 +299,16 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
         Ok(RunOutcome {
             history,
             sent,
-            dropped,
-            duplicated,
-            delivered,
+            dropped: tally.dropped,
+            duplicated: tally.duplicated,
+            delivered: tally.delivered,
             elapsed,
             stop,
             live_violations: monitor.as_ref().map(|m| m.violations()).unwrap_or_default(),
             strikes,
-            sends_over_time,
+            sends_over_time: tally.sends_over_time,
+            // All of it, also what the threads did while being stopped: every counted send is in it.
+            trace: lines.map(Trace::from_runtime),
         })
     })
 }

@@ -4,19 +4,21 @@
 //! node (no extra hop at zero latency); early ones wait in a small heap merged with the timer heap,
 //! and the thread sleeps in `recv_deadline` until the earlier of the two.
 //!
-//! Whatever is already queued when the thread wakes is handled before anything goes out: the
-//! sends and client answers of that burst leave together, so a busy node wakes its peers and the
-//! coordinator once per burst rather than once per input.
+//! Whatever is already queued when the thread wakes (up to a burst) is one step: each input is
+//! handed to the node's [`NodeHost`] in turn, the step is closed ([`crate::Node::on_step_end`]),
+//! and only then do the sends and client answers of the step leave, together, so a busy node
+//! wakes its peers and the coordinator once per step rather than once per input.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
+use crate::host::{route, NodeHost, Tally};
+use crate::trace::{DropReason, TraceEvent, TraceLine, Tracer};
 use crate::{
-    ClientOp, Context, Event, EventKind, LiveMonitor, MessageCounts, Node, NodeId, NodeRng, Time, TimerCommand,
-    Transmission, Transmitter,
+    ClientOp, Event, EventKind, LiveMonitor, MessageCounts, Node, NodeId, NodeRng, Time, Transmission, Transmitter,
 };
 
 use super::links::{LinkView, SharedLinks};
@@ -24,6 +26,7 @@ use super::links::{LinkView, SharedLinks};
 /// What reaches a node thread's inbox.
 pub(crate) enum Envelope<M> {
     Message {
+        id: u64,
         from: NodeId,
         at: Instant,
         msg: M,
@@ -53,20 +56,19 @@ pub(crate) enum Report {
 /// At most this many queued inputs are handled before the thread sends what they produced.
 const BURST: usize = 128;
 
-/// A node thread's counters, merged when the run ends.
+/// What a node thread hands back when it stops.
 #[derive(Default)]
 pub(crate) struct NodeTotals {
     pub sent: MessageCounts,
-    pub sends_over_time: crate::metrics::SendTimeline,
-    pub dropped: u64,
-    pub duplicated: u64,
-    pub delivered: u64,
+    pub tally: Tally,
+    pub trace: Option<Vec<TraceLine>>,
 }
 
 /// A message that arrived before it is due.
 struct Early<M> {
     at: Instant,
     seq: u64,
+    id: u64,
     from: NodeId,
     msg: M,
 }
@@ -107,35 +109,33 @@ pub(crate) struct Wiring<'a, N: Node> {
 
 pub(crate) struct NodeThread<'a, N: Node> {
     wiring: Wiring<'a, N>,
-    node: Option<N>,
-    cx: Context<N>,
+    host: NodeHost<N>,
     transmitter: Transmitter,
     links: LinkView<'a>,
     timers: BinaryHeap<Reverse<(Instant, u64, N::Timer)>>,
-    armed: BTreeMap<N::Timer, u64>,
-    next_generation: u64,
     early: BinaryHeap<Early<N::Msg>>,
     next_seq: u64,
-    totals: NodeTotals,
+    /// This thread's sends so far; a message's id is the sender's id and this count.
+    next_message: u64,
+    tally: Tally,
+    trace: Tracer,
 }
 
 impl<'a, N: Node> NodeThread<'a, N> {
-    pub(crate) fn new(wiring: Wiring<'a, N>, rng: NodeRng, transmitter: Transmitter) -> Self {
-        let node = Some(N::new(wiring.id, wiring.nodes, wiring.config, None));
-        let cx = Context::new(wiring.id, wiring.nodes, rng);
+    pub(crate) fn new(wiring: Wiring<'a, N>, rng: NodeRng, transmitter: Transmitter, trace: bool) -> Self {
+        let host = NodeHost::new(wiring.id, wiring.nodes, wiring.config, rng);
         let links = LinkView::new(wiring.links);
         NodeThread {
             wiring,
-            node,
-            cx,
+            host,
             transmitter,
             links,
             timers: BinaryHeap::new(),
-            armed: BTreeMap::new(),
-            next_generation: 0,
             early: BinaryHeap::new(),
             next_seq: 0,
-            totals: NodeTotals::default(),
+            next_message: 0,
+            tally: Tally::default(),
+            trace: if trace { Tracer::on() } else { Tracer::off() },
         }
     }
 
@@ -145,12 +145,15 @@ impl<'a, N: Node> NodeThread<'a, N> {
 
     /// Runs until told to stop (or every sender is gone).
     pub(crate) fn run(mut self) -> NodeTotals {
-        self.step(Instant::now(), |node, cx| node.on_start(cx));
+        let now = Instant::now();
+        self.host.start(self.time(now));
+        self.apply_local_effects(now);
         'run: loop {
             if self.wiring.stopping.load(std::sync::atomic::Ordering::Relaxed) {
                 break;
             }
             self.run_due();
+            self.end_step();
             self.flush();
             let deadline = match (self.timers.peek(), self.early.peek()) {
                 (Some(Reverse((t, _, _))), Some(m)) => Some((*t).min(m.at)),
@@ -184,41 +187,46 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 };
             }
         }
-        self.totals.sent = self.cx.sent().clone();
-        self.totals
+        // Sends already counted go out (into inboxes nobody reads any more), so the trace and the
+        // counts agree.
+        self.flush();
+        NodeTotals { sent: self.host.sent().clone(), tally: self.tally, trace: self.trace.finish() }
     }
 
     /// Handles one input; `false` when told to stop.
     fn handle(&mut self, envelope: Envelope<N::Msg>) -> bool {
         match envelope {
-            Envelope::Message { from, at, msg } => {
-                if self.node.is_none() {
-                    self.totals.dropped += 1;
-                    return true;
-                }
+            Envelope::Message { id, from, at, msg } => {
                 let now = Instant::now();
-                if at <= now && self.early.is_empty() {
-                    self.deliver(now, from, msg);
+                if !self.host.is_up() || (at <= now && self.early.is_empty()) {
+                    self.deliver(now, id, from, msg);
                 } else {
                     // Arrival order breaks ties: the channel is FIFO and stamps are monotone
                     // per link, so a link stays FIFO.
                     let seq = self.next_seq;
                     self.next_seq += 1;
-                    self.early.push(Early { at, seq, from, msg });
+                    self.early.push(Early { at, seq, id, from, msg });
                 }
             }
             Envelope::Clients(ops) => {
-                if self.node.is_some() {
-                    let now = Instant::now();
+                let now = Instant::now();
+                let time = self.time(now);
+                for op in ops {
+                    if !self.host.is_up() {
+                        break;
+                    }
                     // Replication commands are recorded by the coordinator as it sends them.
-                    for op in ops.iter().filter(|op| !matches!(op, ClientOp::Submit(_))) {
+                    if !matches!(op, ClientOp::Submit(_)) {
                         self.report(now, EventKind::Invoke(op.clone()));
                     }
-                    self.step(now, |node, cx| node.on_clients(cx, ops));
+                    if self.host.client(time, op, &mut self.trace) {
+                        self.apply_local_effects(now);
+                    }
                 }
             }
             Envelope::Crash => {
                 // What the node sent before it crashed is on its way.
+                self.end_step();
                 self.flush();
                 self.crash();
             }
@@ -238,9 +246,8 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 (Some(t), Some(m)) if m <= t => self.deliver_early(now),
                 (Some(_), _) => {
                     let Reverse((_, generation, timer)) = self.timers.pop().expect("peeked");
-                    if self.armed.get(&timer) == Some(&generation) {
-                        self.armed.remove(&timer);
-                        self.step(now, |node, cx| node.on_timer(cx, timer));
+                    if self.host.fire(self.time(now), timer, generation, &mut self.trace) {
+                        self.apply_local_effects(now);
                     }
                 }
                 (None, Some(_)) => self.deliver_early(now),
@@ -251,12 +258,23 @@ impl<'a, N: Node> NodeThread<'a, N> {
 
     fn deliver_early(&mut self, now: Instant) {
         let early = self.early.pop().expect("peeked");
-        self.deliver(now, early.from, early.msg);
+        self.deliver(now, early.id, early.from, early.msg);
     }
 
-    fn deliver(&mut self, now: Instant, from: NodeId, msg: N::Msg) {
-        self.totals.delivered += 1;
-        self.step(now, |node, cx| node.on_message(cx, from, msg));
+    fn deliver(&mut self, now: Instant, id: u64, from: NodeId, msg: N::Msg) {
+        let time = self.time(now);
+        if self.host.deliver(time, id, from, None, msg, &mut self.tally, &mut self.trace) {
+            self.apply_local_effects(now);
+        }
+    }
+
+    /// Closes the step: everything queued when the thread woke has been handed over.
+    fn end_step(&mut self) {
+        if self.host.in_step() {
+            let now = Instant::now();
+            self.host.end_step(self.time(now));
+            self.apply_local_effects(now);
+        }
     }
 
     fn report(&self, now: Instant, kind: EventKind) {
@@ -265,101 +283,96 @@ impl<'a, N: Node> NodeThread<'a, N> {
         let _ = self.wiring.reports.send(Report::Event(event));
     }
 
-    fn step(&mut self, now: Instant, f: impl FnOnce(&mut N, &mut Context<N>)) {
-        let time = self.time(now);
-        let Some(node) = self.node.as_mut() else {
-            return;
-        };
-        self.cx.set_now(time);
-        f(node, &mut self.cx);
-        self.apply_local_effects(now, time);
-    }
-
     /// Observations first, so the live monitor sees an exit before the messages that let another
     /// node in (those leave at the next [`flush`](Self::flush)); then timers.
-    fn apply_local_effects(&mut self, now: Instant, time: Time) {
-        if !self.cx.observations.is_empty() {
-            for observation in std::mem::take(&mut self.cx.observations) {
+    fn apply_local_effects(&mut self, now: Instant) {
+        let time = self.time(now);
+        if self.host.has_observations() {
+            for observation in self.host.take_observations(time, &mut self.trace) {
                 if let Some(monitor) = self.wiring.monitor {
                     monitor.observe(time, self.wiring.id, &observation);
                 }
                 self.report(now, EventKind::Observed(observation));
             }
         }
-        for command in self.cx.timers.drain(..) {
-            match command {
-                TimerCommand::Set(timer, after) => {
-                    let generation = self.next_generation;
-                    self.next_generation += 1;
-                    self.armed.insert(timer, generation);
-                    self.timers.push(Reverse((now + after, generation, timer)));
-                }
-                TimerCommand::Cancel(timer) => {
-                    self.armed.remove(&timer);
-                }
-            }
-        }
+        let (start, timers) = (self.wiring.start, &mut self.timers);
+        self.host.schedule_timers(time, &mut self.trace, |due| {
+            timers.push(Reverse((start + due.at.since_start(), due.generation, due.timer)));
+        });
     }
 
     /// Sends the client answers and the messages of the steps since the last flush: the answers in
     /// one report, the messages straight into the receivers' inboxes.
     fn flush(&mut self) {
-        if !self.cx.replies.is_empty() {
-            let replies = std::mem::take(&mut self.cx.replies);
+        let time = self.time(Instant::now());
+        if self.host.has_replies() {
+            let replies = self.host.take_replies(time, &mut self.trace);
             let _ = self.wiring.reports.send(Report::Replies { node: self.wiring.id, replies });
         }
-        if self.cx.sends.is_empty() {
+        if !self.host.has_sends() {
             return;
         }
-        let time = self.time(Instant::now());
-        let mut sends = std::mem::take(&mut self.cx.sends);
-        self.totals.sends_over_time.add(time, sends.len() as u64);
+        let mut sends = self.host.take_sends();
+        self.tally.sends_over_time.add(time, sends.len() as u64);
         self.wiring.messages_sent.fetch_add(sends.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let from = self.wiring.id;
+        let start = self.wiring.start;
         for (to, msg) in sends.drain(..) {
-            let Some(inbox) = self.wiring.peers.get(to.index()) else {
-                self.totals.dropped += 1;
-                continue;
-            };
+            let id = (u64::from(from.0) << 40) | self.next_message;
+            self.next_message += 1;
             let links = self.links.current();
-            match self.transmitter.transmit(from, to, time, links) {
-                Transmission::Dropped => self.totals.dropped += 1,
-                Transmission::Deliver { at, duplicate } => {
-                    let start = self.wiring.start;
-                    if let Some(again) = duplicate {
-                        self.totals.duplicated += 1;
-                        let copy = Envelope::Message { from, at: start + again.since_start(), msg: msg.clone() };
-                        let _ = inbox.send(copy);
-                    }
-                    // A receiver that is gone has stopped; the run is ending.
-                    let _ = inbox.send(Envelope::Message { from, at: start + at.since_start(), msg });
+            let fate = route(
+                &mut self.transmitter,
+                links,
+                self.wiring.nodes,
+                &mut self.tally,
+                &mut self.trace,
+                time,
+                id,
+                from,
+                to,
+                &msg,
+            );
+            if let Transmission::Deliver { at, duplicate } = fate {
+                let inbox = &self.wiring.peers[to.index()];
+                if let Some(again) = duplicate {
+                    let copy = Envelope::Message { id, from, at: start + again.since_start(), msg: msg.clone() };
+                    let _ = inbox.send(copy);
                 }
+                // A receiver that is gone has stopped; the run is ending.
+                let _ = inbox.send(Envelope::Message { id, from, at: start + at.since_start(), msg });
             }
         }
-        self.cx.sends = sends;
+        self.host.return_sends(sends);
     }
 
     fn crash(&mut self) {
-        if self.node.take().is_some() {
+        let now = Instant::now();
+        let time = self.time(now);
+        if self.host.crash(time, &mut self.trace) {
             self.timers.clear();
-            self.armed.clear();
-            self.totals.dropped += self.early.len() as u64;
-            self.early.clear();
-            self.cx.discard_effects();
+            let to = self.wiring.id;
+            for early in self.early.drain() {
+                self.tally.dropped += 1;
+                self.trace.record(time, Some(to), || TraceEvent::Drop {
+                    id: early.id,
+                    from: early.from.0,
+                    to: to.0,
+                    why: DropReason::Crashed,
+                });
+            }
             if let Some(monitor) = self.wiring.monitor {
                 monitor.crashed(self.wiring.id);
             }
-            self.report(Instant::now(), EventKind::Crashed);
+            self.report(now, EventKind::Crashed);
         }
     }
 
     fn restart(&mut self) {
-        if self.node.is_none() {
-            let w = &self.wiring;
-            self.node = Some(N::new(w.id, w.nodes, w.config, self.cx.stable()));
-            let now = Instant::now();
+        let now = Instant::now();
+        if self.host.restart(self.time(now), self.wiring.config, &mut self.trace) {
             self.report(now, EventKind::Restarted);
-            self.step(now, |node, cx| node.on_start(cx));
+            self.apply_local_effects(now);
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::{
 /// More than a node thread handles before it sends what they produced.
 const FLOOD: u64 = 1000;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 struct Numbered(u64);
 
 impl Message for Numbered {
@@ -111,6 +111,7 @@ fn a_flood_of_messages_and_a_burst_of_commands_arrive_whole_and_in_order() {
         time_limit: Duration::from_secs(30),
         monitor: None,
         max_events: None,
+        trace: false,
     };
     let outcome = super::run(setup).expect("no node panics");
     assert_eq!(outcome.stop, StopReason::Finished, "every message and command arrived");

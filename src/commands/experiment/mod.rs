@@ -175,6 +175,7 @@ fn trial(range: (Duration, Duration), seed: u64) -> Option<Duration> {
         time_limit: TRIAL_LIMIT,
         monitor: None,
         max_events: None,
+        trace: false,
     };
     let outcome = Simulation::new(setup).run();
     // The driver is gone with the simulation; replay the history to read the answer back.

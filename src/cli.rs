@@ -37,6 +37,20 @@ pub enum Command {
     /// Check a Jepsen EDN history of key-value operations for linearizability (exit 0 yes, 1 no,
     /// 2 unreadable, 3 undecided).
     Lincheck(LincheckArgs),
+    /// Draw a run's trace (`run --trace`) as a space-time diagram page, or write it as a ShiViz log.
+    Diagram(DiagramArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiagramArgs {
+    /// The trace: JSON lines, as `workbench run --trace FILE` writes them.
+    pub trace: PathBuf,
+    /// Write the space-time diagram here (one self-contained HTML page).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write the trace as a ShiViz log here (vector clocks; open it at ShiViz's site).
+    #[arg(long)]
+    pub shiviz: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +292,13 @@ pub struct RunArgs {
     /// Elle as a second opinion).
     #[arg(long)]
     pub history: Option<PathBuf>,
+    /// Write every event of the run (sends, deliveries, drops, timers, observations, crashes,
+    /// faults, client operations) to FILE as JSON lines.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Write the run's space-time diagram to FILE (one self-contained HTML page).
+    #[arg(long)]
+    pub diagram: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -74,6 +74,7 @@ fn main() -> ExitCode {
                 },
             )
         }),
+        Command::Diagram(args) => commands::diagram::diagram(&args).map(|text| (text, 0)),
         Command::Experiment(cli::Experiment::ElectionTimeouts(args)) => {
             commands::experiment::election_timeouts(&args).map(|text| (text, 0))
         }

@@ -14,6 +14,8 @@ pub struct Entry {
     pub prepare: fn(&RunSpec) -> Result<(), SpecError>,
     /// Runs it and also returns the runtime's outcome (history, counters).
     pub run_with_outcome: fn(&RunSpec) -> Result<(RunRecord, RunOutcome), RunError>,
+    /// The same, recording the event trace in the outcome.
+    pub run_traced: fn(&RunSpec) -> Result<(RunRecord, RunOutcome), RunError>,
     /// The fault classes it is designed to survive.
     pub tolerates: &'static [harness::FaultClass],
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
@@ -28,6 +30,7 @@ fn entry<A: Algorithm>() -> Entry {
         variants: A::VARIANTS,
         prepare: |spec| harness::prepare::<A>(spec).map(|_| ()),
         run_with_outcome: harness::run_with_outcome::<A>,
+        run_traced: harness::run_traced::<A>,
         formula: harness::formula::check::<A>,
         tolerates: A::TOLERATES,
     }
@@ -37,10 +40,26 @@ impl Entry {
     /// Runs `spec` and returns the record, stamped with the command that reproduces it and the
     /// workbench version, and the outcome.
     pub fn run(&self, spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
-        let (mut record, outcome) = (self.run_with_outcome)(spec)?;
+        let (record, outcome) = (self.run_with_outcome)(spec)?;
+        Ok((self.stamp(record, spec), outcome))
+    }
+
+    /// Like [`Entry::run`], with the event trace in the outcome; its run line carries the command.
+    pub fn run_traced(&self, spec: &RunSpec) -> Result<(RunRecord, RunOutcome), RunError> {
+        let (record, mut outcome) = (self.run_traced)(spec)?;
+        let record = self.stamp(record, spec);
+        if let Some(first) = outcome.trace.as_mut().and_then(|t| t.lines.first_mut()) {
+            if let harness::trace::TraceEvent::Run { command, .. } = &mut first.event {
+                command.clone_from(&record.command);
+            }
+        }
+        Ok((record, outcome))
+    }
+
+    fn stamp(&self, mut record: RunRecord, spec: &RunSpec) -> RunRecord {
         record.command = crate::flags::run_command(self.name, spec);
         record.workbench_version = env!("CARGO_PKG_VERSION").to_string();
-        Ok((record, outcome))
+        record
     }
 }
 

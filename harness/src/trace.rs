@@ -165,6 +165,50 @@ pub fn payload<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or_else(|e| Value::String(format!("(not serializable: {e})")))
 }
 
+/// The trace line of a violation a checker reported in words: placed at the latest time the
+/// message names (checkers write times as `123.456ms`, when the breach became visible) or at
+/// `run_end` if it names none, on the nodes it names (`n3`) below `nodes`.
+pub fn violation_line(message: &str, run_end: Time, nodes: usize) -> TraceLine {
+    let mut latest: Option<u64> = None;
+    let mut named: Vec<u32> = Vec::new();
+    let bytes = message.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if bytes[i] == b'n' && starts_word {
+            let digits = bytes[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let after = i + 1 + digits;
+            if digits > 0 && bytes.get(after).is_none_or(|b| !b.is_ascii_alphanumeric()) {
+                if let Ok(node) = message[i + 1..after].parse::<u32>() {
+                    if (node as usize) < nodes && !named.contains(&node) {
+                        named.push(node);
+                    }
+                }
+                i = after;
+                continue;
+            }
+        }
+        if bytes[i].is_ascii_digit() && starts_word {
+            let len = bytes[i..].iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+            if message[i + len..].starts_with("ms") {
+                if let Ok(ms) = message[i..i + len].parse::<f64>() {
+                    let ns = (ms * 1e6).round() as u64;
+                    latest = Some(latest.map_or(ns, |l| l.max(ns)));
+                }
+            }
+            i += len.max(1);
+            continue;
+        }
+        i += 1;
+    }
+    named.sort_unstable();
+    TraceLine {
+        time: latest.unwrap_or(run_end.0).min(run_end.0),
+        node: None,
+        event: TraceEvent::Violation { message: message.to_string(), nodes: named },
+    }
+}
+
 /// Collects a runtime's trace lines while a run goes, or nothing at all when tracing is off.
 #[derive(Debug, Default)]
 pub struct Tracer {
@@ -322,6 +366,39 @@ mod tests {
         assert!(text.lines().nth(1).unwrap().contains(r#""event":"send""#), "{text}");
         assert!(text.contains(r#""why":"crashed""#));
         assert_eq!(Trace::read_jsonl(&bytes[..]).unwrap(), trace);
+    }
+
+    #[test]
+    fn a_violation_is_placed_at_the_latest_time_and_on_the_nodes_its_message_names() {
+        let line = violation_line(
+            "election safety: term 4 has two leaders: n1 and n3 (named by n2 at 1203.500ms, after 17.000ms)",
+            Time(5_000_000_000),
+            4,
+        );
+        assert_eq!(line.time, 1_203_500_000);
+        assert_eq!(line.event, TraceEvent::Violation { message: line_message(&line), nodes: vec![1, 2, 3] });
+        let vague = violation_line("progress: 3 of 9 ops done (n12 is not a node here)", Time(77), 4);
+        assert_eq!(
+            (vague.time, vague),
+            (
+                77,
+                TraceLine {
+                    time: 77,
+                    node: None,
+                    event: TraceEvent::Violation {
+                        message: "progress: 3 of 9 ops done (n12 is not a node here)".into(),
+                        nodes: vec![],
+                    }
+                }
+            )
+        );
+    }
+
+    fn line_message(line: &TraceLine) -> String {
+        match &line.event {
+            TraceEvent::Violation { message, .. } => message.clone(),
+            _ => String::new(),
+        }
     }
 
     #[test]

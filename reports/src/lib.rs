@@ -12,6 +12,7 @@
 
 mod charts;
 mod comparison;
+pub mod diagram;
 pub mod edn;
 mod failure_table;
 mod findings;

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod diagram;
 pub mod experiment;
 pub mod formulas;
 pub mod lincheck;

@@ -1,7 +1,9 @@
 //! `workbench run`
 
+use std::io::Write;
 use std::path::Path;
 
+use harness::trace::Trace;
 use harness::{Family, RunRecord, RunSpec};
 
 use crate::cli::{Format, RunArgs};
@@ -39,6 +41,20 @@ pub fn writable(path: &Path, what: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::Usage(format!("{what}: cannot write {shown}: {e}")))
 }
 
+/// Writes a trace as JSON lines and as a diagram page, where asked.
+pub fn write_trace(trace: &Trace, jsonl: Option<&Path>, diagram: Option<&Path>) -> Result<(), Failure> {
+    let failed = |path: &Path, e: std::io::Error| Failure::Run(format!("writing {}: {e}", path.display()));
+    if let Some(path) = jsonl {
+        let file = std::fs::File::create(path).map_err(|e| failed(path, e))?;
+        let mut out = std::io::BufWriter::new(file);
+        trace.write_jsonl(&mut out).and_then(|_| out.flush()).map_err(|e| failed(path, e))?;
+    }
+    if let Some(path) = diagram {
+        std::fs::write(path, reports::diagram::diagram_html(trace)).map_err(|e| failed(path, e))?;
+    }
+    Ok(())
+}
+
 /// Runs the algorithm and renders its record.
 pub fn run(args: &RunArgs) -> Result<(RunRecord, String), Failure> {
     let spec = spec_of(args)?;
@@ -59,13 +75,24 @@ pub fn run(args: &RunArgs) -> Result<(RunRecord, String), Failure> {
         }
         writable(path, "history")?;
     }
-    let (record, outcome) = entry.run(&spec).map_err(|err| match err {
+    if let Some(path) = &args.trace {
+        writable(path, "trace")?;
+    }
+    if let Some(path) = &args.diagram {
+        writable(path, "diagram")?;
+    }
+    let traced = args.trace.is_some() || args.diagram.is_some();
+    let result = if traced { entry.run_traced(&spec) } else { entry.run(&spec) };
+    let (record, outcome) = result.map_err(|err| match err {
         harness::RunError::Spec(spec_error) => Failure::Usage(spec_error.to_string()),
         other => Failure::Run(other.to_string()),
     })?;
     if let Some(path) = &args.history {
         std::fs::write(path, reports::edn::history(&outcome.history.clients))
             .map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))?;
+    }
+    if let Some(trace) = &outcome.trace {
+        write_trace(trace, args.trace.as_deref(), args.diagram.as_deref())?;
     }
     let text = match args.format {
         Format::Json => reports::to_json(&record) + "\n",

@@ -214,6 +214,7 @@ fn write_failure(
         shrunk_found.join("\n")
     );
     let shrunk_written = std::fs::write(&shrunk_path, scenario::to_toml(&shrunk, &comment));
+    let picture = write_picture(entry, &shrunk, &shrunk_found, &campaign.out, &format!("{stem}-shrunk"));
     let mut lines = format!("  first failing seed {seed}: {}\n", found.first().cloned().unwrap_or_default());
     match (written, shrunk_written) {
         (Ok(()), Ok(())) => lines.push_str(&format!(
@@ -229,7 +230,27 @@ fn write_failure(
             crate::flags::run_command(entry.name, &spec)
         )),
     }
+    match picture {
+        Ok(page) => lines.push_str(&format!("  diagram of the shrunk run: {}\n", page.display())),
+        Err(e) => lines.push_str(&format!("  could not write the shrunk run's trace and diagram: {e}\n")),
+    }
     Ok(lines)
+}
+
+/// Runs `spec` again with its trace, marks the violations in it and writes `{stem}.trace.jsonl`
+/// and the diagram `{stem}.html` to `out`; returns the diagram's path.
+fn write_picture(entry: &Entry, spec: &RunSpec, found: &[String], out: &Path, stem: &str) -> Result<PathBuf, String> {
+    let (_, outcome) = entry.run_traced(spec).map_err(|e| e.to_string())?;
+    let mut trace = outcome.trace.ok_or("the run kept no trace")?;
+    for message in found {
+        trace.insert(harness::trace::violation_line(message, outcome.elapsed, spec.nodes));
+    }
+    let jsonl = out.join(format!("{stem}.trace.jsonl"));
+    let page = out.join(format!("{stem}.html"));
+    crate::commands::run::write_trace(&trace, Some(&jsonl), Some(&page)).map_err(|e| match e {
+        Failure::Usage(e) | Failure::Run(e) => e,
+    })?;
+    Ok(page)
 }
 
 /// Runs the campaigns; returns the report and whether every seed passed.

@@ -2,7 +2,8 @@
 //! zero-jitter network, beside a bare binary-heap event loop doing the same number of events.
 //!
 //! The bare loop is the floor any discrete-event simulator pays: pop the earliest event, push the
-//! next one. Target: the simulator keeps at least half its event rate.
+//! next one. Target: the simulator keeps at least half its event rate. `simulator_traced` records
+//! the event trace as well (`run --trace`).
 //!
 //! `cargo bench --bench simulator`
 
@@ -32,8 +33,8 @@ fn spec() -> RunSpec {
     }
 }
 
-/// One simulation; returns the messages it delivered.
-fn simulate() -> u64 {
+/// One simulation, traced or not; returns the messages it delivered.
+fn simulate(trace: bool) -> u64 {
     let spec = spec();
     let resolved = harness::Resolved::of(&spec, harness::Timing::of(&spec.network, spec.runtime));
     let kit = harness::family_kit(harness::Family::Mutex, &spec, &resolved, None).expect("mutex family");
@@ -47,7 +48,7 @@ fn simulate() -> u64 {
         time_limit: spec.time_limit(),
         monitor: None,
         max_events: None,
-        trace: false,
+        trace,
     };
     Simulation::new(setup).run().delivered
 }
@@ -106,10 +107,12 @@ fn bare_loop(events: u64) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let delivered = simulate();
+    let delivered = simulate(false);
     let mut group = c.benchmark_group(format!("sim_ricart_agrawala_n{NODES}"));
     group.throughput(Throughput::Elements(delivered));
-    group.bench_function("simulator", |b| b.iter(|| black_box(simulate())));
+    group.bench_function("simulator", |b| b.iter(|| black_box(simulate(false))));
+    // What recording the trace costs (every send serialized to JSON): off, it costs a branch.
+    group.bench_function("simulator_traced", |b| b.iter(|| black_box(simulate(true))));
     group.bench_function("bare_heap_loop", |b| b.iter(|| black_box(bare_loop(delivered))));
     group.finish();
 }

@@ -213,7 +213,9 @@
       const rows = new Array(OP_ROWS).fill(-Infinity);
       let drawnOps = 0;
       for (const op of data.clients) {
-        const stop = op.answered === null ? end : op.answered;
+        // A mutex or election request is a moment (its effect shows on the node's lane); a command
+        // lasts until it is answered, or to the end.
+        const stop = op.answered !== null ? op.answered : op.client === null ? op.invoked : end;
         if (stop < state.t0 || op.invoked > state.t1 || state.hiddenNodes.has(op.node)) continue;
         if (drawnOps++ > MAX_MARKS) break;
         const x1 = x(op.invoked), x2 = Math.max(x(stop), x1 + 2);
@@ -224,7 +226,7 @@
         const rect = el('rect', { class: 'op ' + op.outcome, x: x1, y, width: x2 - x1, height: OP_ROW - 2, rx: 1 }, plot);
         hits.push({ x1, y1: y, x2, y2: y + OP_ROW - 2, area: true, node: rect,
           title: op.label + ' at n' + op.node,
-          body: 'invoked ' + exact(op.invoked) + (op.answered === null ? ', no answer' : ', answered ' + exact(op.answered) +
+          body: 'invoked ' + exact(op.invoked) + (op.client === null ? '' : op.answered === null ? ', no answer' : ', answered ' + exact(op.answered) +
             ' (' + exact(op.answered - op.invoked) + '): ' + op.answer) });
       }
     }

@@ -78,7 +78,11 @@ fn the_failing_and_shrunk_scenarios_replay_the_violation() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(1));
-    let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     files.sort();
     assert_eq!(files.len(), 2, "the failing scenario and its shrunk form: {files:?}");
     assert!(files[0].to_str().unwrap().contains("failing-bully-bug-lower-id-wins-seed"), "{files:?}");

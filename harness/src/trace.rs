@@ -216,6 +216,15 @@ pub struct Tracer {
 }
 
 impl Tracer {
+    /// A tracer that records if `on`.
+    pub fn new(on: bool) -> Self {
+        if on {
+            Tracer::on()
+        } else {
+            Tracer::off()
+        }
+    }
+
     /// A tracer that records.
     pub fn on() -> Self {
         Tracer { lines: Some(Vec::new()) }

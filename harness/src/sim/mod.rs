@@ -107,7 +107,7 @@ impl<N: Node> Simulation<N> {
             leaders: LeaderView::new(nodes),
             strikes: Vec::new(),
             tally: Tally::default(),
-            trace: if trace { Tracer::on() } else { Tracer::off() },
+            trace: Tracer::new(trace),
             driver,
             dx: DriverContext::new(seeded_rng(seed, DRIVER_STREAM)),
             history: History::default(),

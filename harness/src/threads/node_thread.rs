@@ -135,8 +135,12 @@ impl<'a, N: Node> NodeThread<'a, N> {
             next_seq: 0,
             next_message: 0,
             tally: Tally::default(),
-            trace: if trace { Tracer::on() } else { Tracer::off() },
+            trace: Tracer::new(trace),
         }
+    }
+
+    pub(crate) fn id(&self) -> NodeId {
+        self.wiring.id
     }
 
     fn time(&self, at: Instant) -> Time {

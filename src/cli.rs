@@ -261,6 +261,8 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct FormulasArgs {
+    /// The algorithms to check [all].
+    pub algorithms: Vec<String>,
     /// Cluster sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "3,4,5,8,9,16")]
     pub nodes: Vec<usize>,

@@ -215,7 +215,7 @@ fn collect_leaves(wanted: &Value, default: &Value, out: &mut Vec<(String, Value,
 
 /// `workbench run ALGO [flags]`: the command that reproduces `spec`'s run.
 pub fn run_command(algorithm: &str, spec: &RunSpec) -> String {
-    let mut words = vec!["workbench run".to_string(), shell_word(algorithm)];
+    let mut words = vec![format!("{} run", crate::program()), shell_word(algorithm)];
     words.extend(flags_of(spec, &["algorithm"]));
     words.join(" ")
 }

@@ -63,32 +63,77 @@ impl Entry {
     }
 }
 
-/// Every registered algorithm, by family then name.
-pub fn all() -> Vec<Entry> {
-    let mut entries = vec![
-        entry::<bully::Bully>(),
-        entry::<centralized::Centralized>(),
-        entry::<lamport::Lamport>(),
-        entry::<maekawa::Maekawa>(),
-        entry::<multi_paxos::MultiPaxos>(),
-        entry::<paxos::Paxos>(),
-        entry::<raft::Raft>(),
-        entry::<ricart_agrawala::RicartAgrawala>(),
-        entry::<ring::Ring>(),
-        entry::<suzuki_kasami::SuzukiKasami>(),
-        entry::<token_ring::TokenRing>(),
-    ];
-    entries.sort_by_key(|e| (e.family, e.name));
-    entries
+/// The algorithms a `workbench` knows: the built-in ones, and any an out-of-tree crate adds
+/// ([`Registry::with`]) before handing the registry to [`crate::main_with`].
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    entries: Vec<Entry>,
 }
 
-/// The algorithm called `name`, or an error listing the known ones.
-pub fn find(name: &str) -> Result<Entry, String> {
-    let entries = all();
-    entries.iter().find(|e| e.name == name).copied().ok_or_else(|| {
-        let known: Vec<&str> = entries.iter().map(|e| e.name).collect();
-        format!("unknown algorithm `{}` (known: {}); see `workbench list`", harness::excerpt(name), known.join(", "))
-    })
+impl Registry {
+    /// No algorithms at all.
+    pub fn empty() -> Self {
+        Registry::default()
+    }
+
+    /// The algorithms that ship with the workbench.
+    pub fn builtin() -> Self {
+        Registry::empty()
+            .with::<bully::Bully>()
+            .with::<centralized::Centralized>()
+            .with::<lamport::Lamport>()
+            .with::<maekawa::Maekawa>()
+            .with::<multi_paxos::MultiPaxos>()
+            .with::<paxos::Paxos>()
+            .with::<raft::Raft>()
+            .with::<ricart_agrawala::RicartAgrawala>()
+            .with::<ring::Ring>()
+            .with::<suzuki_kasami::SuzukiKasami>()
+            .with::<token_ring::TokenRing>()
+    }
+
+    /// Adds algorithm `A`; every command then knows it by `A::NAME`.
+    pub fn with<A: Algorithm>(mut self) -> Self {
+        self.entries.push(entry::<A>());
+        self.entries.sort_by_key(|e| (e.family, e.name));
+        self
+    }
+
+    /// Every registered algorithm, by family then name.
+    pub fn all(&self) -> Vec<Entry> {
+        self.entries.clone()
+    }
+
+    /// The algorithm called `name`, or an error listing the known ones.
+    pub fn find(&self, name: &str) -> Result<Entry, String> {
+        self.entries.iter().find(|e| e.name == name).copied().ok_or_else(|| {
+            let known: Vec<&str> = self.entries.iter().map(|e| e.name).collect();
+            format!(
+                "unknown algorithm `{}` (known: {}); see `{} list`",
+                harness::excerpt(name),
+                known.join(", "),
+                crate::program()
+            )
+        })
+    }
+
+    /// Checks the names before any command runs: each one once, and usable on a command line.
+    pub fn validate(&self) -> Result<(), String> {
+        for (i, entry) in self.entries.iter().enumerate() {
+            let usable = !entry.name.is_empty()
+                && entry.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !usable {
+                return Err(format!(
+                    "algorithm name `{}`: use lower-case letters, digits, `-` and `_`",
+                    harness::excerpt(entry.name)
+                ));
+            }
+            if self.entries[..i].iter().any(|e| e.name == entry.name) {
+                return Err(format!("algorithm name `{}` is registered twice", entry.name));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -97,17 +142,19 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_findable() {
-        let entries = all();
-        for entry in &entries {
-            assert_eq!(find(entry.name).unwrap().name, entry.name);
-            assert_eq!(entries.iter().filter(|e| e.name == entry.name).count(), 1, "{} twice", entry.name);
+        let registry = Registry::builtin();
+        registry.validate().unwrap();
+        for entry in registry.all() {
+            assert_eq!(registry.find(entry.name).unwrap().name, entry.name);
         }
-        assert!(find("paxos-made-simpler").unwrap_err().contains("unknown algorithm `paxos-made-simpler`"));
+        assert!(registry.find("paxos-made-simpler").unwrap_err().contains("unknown algorithm `paxos-made-simpler`"));
+        let twice = Registry::builtin().with::<raft::Raft>();
+        assert_eq!(twice.validate().unwrap_err(), "algorithm name `raft` is registered twice");
     }
 
     #[test]
     fn every_algorithm_states_a_formula() {
-        for entry in all() {
+        for entry in Registry::builtin().all() {
             assert!((entry.formula)(3).is_some(), "{} has no formula", entry.name);
         }
     }

@@ -1,6 +1,6 @@
 //! Client operations: what a workload driver asks of a node.
 //!
-//! The family fixes which operations make sense (see `DESIGN.md`):
+//! The family fixes which operations make sense (see `docs/guide.md`, "The families"):
 //! mutex nodes take [`ClientOp::Acquire`] and [`ClientOp::Release`], election nodes take
 //! [`ClientOp::StartElection`].
 

@@ -3,17 +3,22 @@
 use harness::formula::FormulaRow;
 
 use crate::cli::{Format, FormulasArgs};
-use crate::registry;
+use crate::registry::Registry;
 use crate::Failure;
 
 /// Runs every algorithm's formula scenario at each N. Returns the rendered rows and whether all
 /// agreed.
-pub fn formulas(args: &FormulasArgs) -> Result<(String, bool), Failure> {
+pub fn formulas(args: &FormulasArgs, registry: &Registry) -> Result<(String, bool), Failure> {
     if let Some(n) = args.nodes.iter().find(|n| **n < 2) {
         return Err(Failure::Usage(format!("nodes: the formula scenarios need at least 2 nodes (got {n})")));
     }
+    let entries = if args.algorithms.is_empty() {
+        registry.all()
+    } else {
+        args.algorithms.iter().map(|name| registry.find(name)).collect::<Result<_, _>>().map_err(Failure::Usage)?
+    };
     let mut rows = Vec::new();
-    for entry in registry::all() {
+    for entry in entries {
         for &nodes in &args.nodes {
             if let Some(result) = (entry.formula)(nodes) {
                 rows.push(result.map_err(|e| Failure::Run(format!("{} at N={nodes}: {e}", entry.name)))?);

@@ -1,10 +1,10 @@
 //! `workbench list`
 
-use crate::registry;
+use crate::registry::Registry;
 
 /// Prints every algorithm with its family, description and variants.
-pub fn list() -> String {
-    let entries = registry::all();
+pub fn list(registry: &Registry) -> String {
+    let entries = registry.all();
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for entry in entries {

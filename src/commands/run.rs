@@ -7,7 +7,8 @@ use harness::trace::Trace;
 use harness::{Family, RunRecord, RunSpec};
 
 use crate::cli::{Format, RunArgs};
-use crate::{registry, scenario, Failure};
+use crate::registry::Registry;
+use crate::{scenario, Failure};
 
 /// The run description the arguments give: built-in defaults, then the scenario file, then the
 /// flags given, then the algorithm named on the command line.
@@ -56,9 +57,9 @@ pub fn write_trace(trace: &Trace, jsonl: Option<&Path>, diagram: Option<&Path>) 
 }
 
 /// Runs the algorithm and renders its record.
-pub fn run(args: &RunArgs) -> Result<(RunRecord, String), Failure> {
+pub fn run(args: &RunArgs, registry: &Registry) -> Result<(RunRecord, String), Failure> {
     let spec = spec_of(args)?;
-    let entry = registry::find(spec.algorithm.as_deref().unwrap_or_default()).map_err(Failure::Usage)?;
+    let entry = registry.find(spec.algorithm.as_deref().unwrap_or_default()).map_err(Failure::Usage)?;
     if let Some(knob) = args.run.foreign_knobs(entry.family).first() {
         return Err(Failure::Usage(format!(
             "{knob}: --{knob} is a workload knob of another family; {} is in the {} family",

@@ -34,6 +34,12 @@
 //! apart.
 //!
 //! **Variants:** the teaching mutant `bug-skip-recovery`.
+//!
+//! **Built on Basic Paxos.** This crate depends on the `paxos` crate for what the two share
+//! unchanged: [`paxos::Ballot`], the acceptor's stable storage [`paxos::Disk`], [`paxos::Value`]
+//! and the [`paxos::learner::Learner`] that applies chosen slots in order. An algorithm may build
+//! on another this way; only the leader, its phase 1 over all open slots and the heartbeats are
+//! Multi-Paxos's own.
 
 pub mod config;
 pub mod messages;

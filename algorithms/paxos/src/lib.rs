@@ -37,6 +37,10 @@
 //! notifications so the other learners learn it (§2.4 lets the proposer inform the learners).
 //!
 //! **Variants:** `no-backoff`, and the teaching mutant `bug-ignore-accepted`.
+//!
+//! **Shared with Multi-Paxos.** The `multi-paxos` crate builds on this one: it reuses [`Ballot`],
+//! [`Disk`] (the acceptor's stable storage), [`Value`] and the [`learner::Learner`] as they are.
+//! A change to them changes both algorithms; their tests run together in the workspace.
 
 pub mod ballot;
 pub mod config;

@@ -50,6 +50,7 @@
 //! **Variants.** `prevote`, `batch`, `fast-backup`, and the teaching mutants
 //! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote` (see [`config::VARIANTS`]).
 
+pub mod checkers;
 pub mod config;
 pub mod log;
 pub mod messages;
@@ -743,10 +744,10 @@ impl Algorithm for Raft {
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
         let nodes = spec.nodes;
         vec![
-            Box::new(harness::checkers::LogMatching { nodes }),
-            Box::new(harness::checkers::LeaderCompleteness { nodes }),
-            Box::new(harness::checkers::LeaderCommitsOwnTerm { nodes }),
-            Box::new(harness::checkers::OneVotePerTerm),
+            Box::new(checkers::LogMatching { nodes }),
+            Box::new(checkers::LeaderCompleteness { nodes }),
+            Box::new(checkers::LeaderCommitsOwnTerm { nodes }),
+            Box::new(checkers::OneVotePerTerm),
         ]
     }
 

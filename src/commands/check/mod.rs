@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::cli::CheckArgs;
-use crate::registry::{self, Entry};
+use crate::registry::{Entry, Registry};
 use crate::{scenario, Failure};
 
 /// The RNG stream fault plans are drawn from (apart from the run's own streams).
@@ -201,7 +201,7 @@ fn write_failure(
         None => format!("failing-{}-seed{seed}", entry.name),
     };
     let path = campaign.out.join(format!("{stem}.toml"));
-    let comment = format!("workbench check {}: seed {seed} failed with\n{}", entry.name, found.join("\n"));
+    let comment = format!("{} check {}: seed {seed} failed with\n{}", crate::program(), entry.name, found.join("\n"));
     let written = std::fs::write(&path, scenario::to_toml(&spec, &comment));
     let shrunk = shrink::shrink(entry, &spec)?;
     let shrunk_found = failures(entry, &shrunk)?;
@@ -216,9 +216,10 @@ fn write_failure(
     let shrunk_written = std::fs::write(&shrunk_path, scenario::to_toml(&shrunk, &comment));
     let picture = write_picture(entry, &shrunk, &shrunk_found, &campaign.out, &format!("{stem}-shrunk"));
     let mut lines = format!("  first failing seed {seed}: {}\n", found.first().cloned().unwrap_or_default());
+    let program = crate::program();
     match (written, shrunk_written) {
         (Ok(()), Ok(())) => lines.push_str(&format!(
-            "  replay: workbench run --scenario {}\n  shrunk ({} faults, {} ops): workbench run --scenario {}\n",
+            "  replay: {program} run --scenario {}\n  shrunk ({} faults, {} ops): {program} run --scenario {}\n",
             path.display(),
             shrunk.faults.faults.len(),
             shrunk.ops.unwrap_or(0),
@@ -254,7 +255,7 @@ fn write_picture(entry: &Entry, spec: &RunSpec, found: &[String], out: &Path, st
 }
 
 /// Runs the campaigns; returns the report and whether every seed passed.
-pub fn check(args: &CheckArgs) -> Result<(String, bool), Failure> {
+pub fn check(args: &CheckArgs, registry: &Registry) -> Result<(String, bool), Failure> {
     if args.seeds == 0 {
         return Err(Failure::Usage("seeds: must be at least 1 (got 0)".into()));
     }
@@ -267,9 +268,9 @@ pub fn check(args: &CheckArgs) -> Result<(String, bool), Failure> {
         if args.run.variant.is_some() {
             return Err(Failure::Usage("variant: name one algorithm to check a variant of".into()));
         }
-        registry::all()
+        registry.all()
     } else {
-        vec![registry::find(&args.target).map_err(Failure::Usage)?]
+        vec![registry.find(&args.target).map_err(Failure::Usage)?]
     };
     let wanted = fault_classes(&args.faults)?;
     let mut base = match args.run.scenario.as_slice() {

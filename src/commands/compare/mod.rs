@@ -12,7 +12,7 @@ use reports::{Comparison, RunResult, ScenarioInfo};
 
 use crate::cli::CompareArgs;
 use crate::commands::check::progress_bar;
-use crate::registry::{self, Entry};
+use crate::registry::{Entry, Registry};
 use crate::Failure;
 
 pub use scenarios::{Scenario, FAULT_NODES, STEADY_NODES};
@@ -46,10 +46,11 @@ struct Cell {
     spec: RunSpec,
 }
 
-fn contenders(args: &CompareArgs, scenarios: &[Scenario]) -> Result<Vec<Contender>, Failure> {
+fn contenders(args: &CompareArgs, scenarios: &[Scenario], registry: &Registry) -> Result<Vec<Contender>, Failure> {
     let mut chosen: Vec<Contender> = if args.algorithms.is_empty() {
         let families: BTreeSet<Family> = scenarios.iter().flat_map(|s| s.families.iter().copied()).collect();
-        registry::all()
+        registry
+            .all()
             .into_iter()
             .filter(|e| families.contains(&e.family))
             .map(|entry| Contender { entry, variant: None })
@@ -62,7 +63,7 @@ fn contenders(args: &CompareArgs, scenarios: &[Scenario]) -> Result<Vec<Contende
                     Some((name, variant)) => (name, Some(variant.to_string())),
                     None => (text.as_str(), None),
                 };
-                let entry = registry::find(name).map_err(Failure::Usage)?;
+                let entry = registry.find(name).map_err(Failure::Usage)?;
                 Ok(Contender { entry, variant: variant.filter(|v| v != "default") })
             })
             .collect::<Result<_, Failure>>()?
@@ -122,7 +123,7 @@ fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], se
 }
 
 /// Runs the grid and writes the report; returns what to print.
-pub fn compare(args: &CompareArgs) -> Result<String, Failure> {
+pub fn compare(args: &CompareArgs, registry: &Registry) -> Result<String, Failure> {
     if args.run.variant.is_some() {
         return Err(Failure::Usage("variant: name variants per algorithm in compare (raft:prevote)".into()));
     }
@@ -130,8 +131,8 @@ pub fn compare(args: &CompareArgs) -> Result<String, Failure> {
     if seeds == 0 || seeds > MAX_SEEDS {
         return Err(Failure::Usage(format!("seeds: must be in 1..={MAX_SEEDS} (got {seeds})")));
     }
-    let scenarios = scenarios::selected(args)?;
-    let contenders = contenders(args, &scenarios)?;
+    let scenarios = scenarios::selected(args, registry)?;
+    let contenders = contenders(args, &scenarios, registry)?;
     let cells = grid(args, &scenarios, &contenders, seeds);
     if cells.is_empty() {
         return Err(Failure::Usage("no selected algorithm belongs to a family these scenarios apply to".into()));
@@ -254,7 +255,7 @@ fn probe(contenders: &[Contender], seeds: u64) -> Result<Vec<reports::ProbeCell>
 
 /// The command that reproduces this comparison, defaults spelled out.
 fn reproduce(args: &CompareArgs) -> String {
-    let mut words = vec!["workbench compare".to_string()];
+    let mut words = vec![format!("{} compare", crate::program())];
     words.extend(args.algorithms.iter().map(|a| crate::flags::shell_word(a)));
     if let Some(family) = args.family {
         words.push(format!("--family {family}"));

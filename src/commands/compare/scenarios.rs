@@ -6,6 +6,7 @@ use std::time::Duration;
 use harness::{Family, RunSpec};
 
 use crate::cli::CompareArgs;
+use crate::registry::Registry;
 use crate::{scenario, Failure};
 
 /// How long a run under a fault scenario lasts: the fault strikes at 1 s and (where it ends)
@@ -116,7 +117,7 @@ pub fn builtin() -> Vec<Scenario> {
 
 /// The scenarios the arguments ask for: the files given, or one described by the flags (when
 /// they set faults or the network), or the built-in set.
-pub fn selected(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
+pub fn selected(args: &CompareArgs, registry: &Registry) -> Result<Vec<Scenario>, Failure> {
     let flags = &args.run;
     let all = vec![Family::Replication, Family::Election, Family::Mutex];
     if !flags.scenario.is_empty() {
@@ -128,7 +129,7 @@ pub fn selected(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
                 flags.apply_except_axes(&mut spec)?;
                 let name = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().to_string());
                 let families = match spec.algorithm.as_deref() {
-                    Some(name) => vec![crate::registry::find(name).map_err(Failure::Usage)?.family],
+                    Some(name) => vec![registry.find(name).map_err(Failure::Usage)?.family],
                     None => all.clone(),
                 };
                 spec.algorithm = None;

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::{History, NodeId, Observation};
+use harness::{History, NodeId, Observation};
 
-use super::Checker;
+use harness::checkers::Checker;
 
 /// No node votes for two candidates in one term, restarts included.
 pub struct OneVotePerTerm;
@@ -42,7 +42,7 @@ impl Checker for OneVotePerTerm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::EventKind;
+    use harness::EventKind;
 
     fn voted(term: u64, candidate: u32) -> EventKind {
         EventKind::Observed(Observation::Voted { term, candidate: NodeId(candidate) })

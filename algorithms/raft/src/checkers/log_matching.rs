@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::History;
+use harness::History;
 
-use super::log_replay::{Change, LogReplay};
-use super::Checker;
+use harness::checkers::log_replay::{Change, LogReplay};
+use harness::checkers::Checker;
 
 /// Equal (index, term) means equal prefixes.
 pub struct LogMatching {
@@ -45,7 +45,7 @@ impl Checker for LogMatching {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EventKind, Observation};
+    use harness::{EventKind, Observation};
 
     fn appended(index: u64, term: u64, chain: u64) -> EventKind {
         EventKind::Observed(Observation::Appended { index, term, chain })

@@ -7,10 +7,10 @@
 //! 8: the entry is overwritten by a leader whose log ends in a newer term); this checker catches
 //! the break itself, every time it happens, so a campaign need not find that interleaving.
 
-use crate::History;
+use harness::History;
 
-use super::log_replay::{Change, LogReplay};
-use super::Checker;
+use harness::checkers::log_replay::{Change, LogReplay};
+use harness::checkers::Checker;
 
 /// A leader's commit index only ever lands on an entry of its own term.
 pub struct LeaderCommitsOwnTerm {
@@ -44,7 +44,7 @@ impl Checker for LeaderCommitsOwnTerm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EventKind, NodeId, Observation};
+    use harness::{EventKind, NodeId, Observation};
 
     fn appended(index: u64, term: u64) -> EventKind {
         EventKind::Observed(Observation::Appended { index, term, chain: index * 100 + term })

@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::History;
+use harness::History;
 
-use super::log_replay::{Change, LogReplay};
-use super::Checker;
+use harness::checkers::log_replay::{Change, LogReplay};
+use harness::checkers::Checker;
 
 /// A new leader holds every committed entry.
 pub struct LeaderCompleteness {
@@ -63,7 +63,7 @@ impl Checker for LeaderCompleteness {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EventKind, NodeId, Observation};
+    use harness::{EventKind, NodeId, Observation};
 
     fn appended(index: u64, term: u64, chain: u64) -> EventKind {
         EventKind::Observed(Observation::Appended { index, term, chain })

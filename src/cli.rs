@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use harness::service::{Bandwidth, ServiceTime};
 use harness::{Family, Initiator, Latency, MutexLoad, RuntimeKind, TimedFault};
 use serde::Serialize;
 
@@ -99,7 +100,7 @@ pub struct RunFlags {
     pub variant: Option<String>,
     /// One-way latency: 1ms, uniform:1ms-5ms, exp:2ms, lognormal:2ms,0.5; optional ,floor=D [1ms].
     #[arg(long, value_parser = parse::<Latency>)]
-    #[serde(with = "text_option", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "harness::text::option::serialize", skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
     /// Probability in [0, 1] that a message is lost [0].
     #[arg(long, allow_negative_numbers = true)]
@@ -113,6 +114,21 @@ pub struct RunFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "is_false")]
     pub reorder: bool,
+    /// Nodes placed round a built-in set of cloud regions, each message half the published
+    /// round trip between its regions: lan, us, europe-us, global-3, global-5 (see
+    /// docs/network.md). A scenario file may give latencies per pair instead ([network.links]).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_profile: Option<String>,
+    /// Simulator: what handling a message costs a node, which then handles one at a time: paxi
+    /// (25us to receive, 1us to send) or recv=D,send=D[,per_kib=D] [none].
+    #[arg(long, value_parser = parse::<ServiceTime>)]
+    #[serde(serialize_with = "harness::text::option::serialize", skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceTime>,
+    /// Each directed link carries one message at a time at this rate: 1gbit, 100mbit [unlimited].
+    #[arg(long, value_parser = parse::<Bandwidth>)]
+    #[serde(serialize_with = "harness::text::option::serialize", skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<Bandwidth>,
     /// A fault, repeatable (replaces the scenario's faults): crash:2@100ms[..300ms],
     /// crash:leader@1s, restart:2@1s, partition:0,1|2,3@1s..2s, partition:leader|rest@1s..2s,
     /// bridge:0,1|2|3,4@1s..2s, cut:0->1@1s, slow:3+5ms@0ms..1s, lossy:drop=0.2,dup=0.1@1s..2s,
@@ -127,7 +143,7 @@ pub struct RunFlags {
     pub params: Vec<(String, String)>,
     /// Mutex: light (one request at a time, round-robin) or heavy (everyone contends) [heavy].
     #[arg(long, value_parser = parse::<MutexLoad>)]
-    #[serde(with = "text_option", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "harness::text::option::serialize", skip_serializing_if = "Option::is_none")]
     pub load: Option<MutexLoad>,
     /// Mutex: time spent inside the critical section [1ms].
     #[arg(long, value_parser = harness::parse_duration)]
@@ -140,7 +156,7 @@ pub struct RunFlags {
     /// Election: who starts the first election: lowest, highest, random (live ids), all, a node
     /// id, or detection (the nodes notice there is no leader by themselves) [detection].
     #[arg(long, value_parser = parse::<Initiator>)]
-    #[serde(with = "text_option", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "harness::text::option::serialize", skip_serializing_if = "Option::is_none")]
     pub initiator: Option<Initiator>,
     /// Election: time between an agreement and the next crash (or restart) of the leader [100ms].
     #[arg(long, value_parser = harness::parse_duration)]
@@ -172,19 +188,6 @@ pub struct RunFlags {
 
 fn is_false(value: &bool) -> bool {
     !value
-}
-
-/// Serde for optional `Display` values (flags serialize only; they are parsed by clap).
-mod text_option {
-    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
-        value: &Option<T>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(value) => serializer.collect_str(value),
-            None => serializer.serialize_none(),
-        }
-    }
 }
 
 #[derive(Debug, Args)]

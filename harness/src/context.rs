@@ -104,17 +104,20 @@ impl<N: Node> Context<N> {
         Duration::from_nanos(nanos)
     }
 
-    /// Sends `msg` to `to`. This is the one place where sends are counted.
+    /// Sends `msg` to `to`. This is the one place where sends are counted, with their size on
+    /// the wire ([`crate::counts::wire_size`]).
     #[inline]
     pub fn send(&mut self, to: NodeId, msg: N::Msg) {
-        self.sent.add(msg.kind());
+        self.sent.add(msg.kind(), crate::counts::wire_size(&msg));
         self.sends.push((to, msg));
     }
 
-    /// Sends `msg` to every other node (N - 1 messages).
+    /// Sends `msg` to every other node (N - 1 messages; its size is measured once).
     pub fn broadcast(&mut self, msg: N::Msg) {
+        let (kind, size) = (msg.kind(), crate::counts::wire_size(&msg));
         for peer in self.peers() {
-            self.send(peer, msg.clone());
+            self.sent.add(kind, size);
+            self.sends.push((peer, msg.clone()));
         }
     }
 

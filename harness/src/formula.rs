@@ -22,6 +22,66 @@ pub struct Formula {
     pub expected: fn(nodes: usize, history: &History) -> u64,
 }
 
+/// How a message's size grows with the cluster size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Growth {
+    /// The same size at every N.
+    Constant,
+    /// Growing in proportion to N.
+    Linear,
+}
+
+impl Growth {
+    /// Whether (N, mean bytes per message) points follow this growth: constant within a fifth
+    /// of the mean; linear with a least-squares line that explains at least 95% of the variation
+    /// (varint encodings make small steps) and a size that grows at least as the square root of N
+    /// from the smallest N to the largest (a constant with a few extra bytes is not linear).
+    pub fn holds(self, points: &[(usize, f64)]) -> bool {
+        if points.len() < 2 {
+            return true;
+        }
+        let n = points.len() as f64;
+        let mean_x = points.iter().map(|p| p.0 as f64).sum::<f64>() / n;
+        let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+        match self {
+            Growth::Constant => points.iter().all(|p| (p.1 - mean_y).abs() <= 0.2 * mean_y.max(1.0)),
+            Growth::Linear => {
+                let sxy: f64 = points.iter().map(|p| (p.0 as f64 - mean_x) * (p.1 - mean_y)).sum();
+                let sxx: f64 = points.iter().map(|p| (p.0 as f64 - mean_x).powi(2)).sum();
+                let syy: f64 = points.iter().map(|p| (p.1 - mean_y).powi(2)).sum();
+                if sxx == 0.0 || syy == 0.0 {
+                    return false;
+                }
+                let (first, last) = (points[0], points[points.len() - 1]);
+                let grew = last.1 / first.1.max(1e-9) >= (last.0 as f64 / first.0 as f64).sqrt();
+                sxy > 0.0 && sxy * sxy / (sxx * syy) >= 0.95 && grew
+            }
+        }
+    }
+}
+
+/// What a textbook says of one message kind's size.
+#[derive(Clone, Debug)]
+pub struct SizeLaw {
+    /// The message kind it speaks of.
+    pub kind: &'static str,
+    /// As a reader would write it: "N request numbers and a queue of up to N ids".
+    pub text: &'static str,
+    pub source: &'static str,
+    pub growth: Growth,
+}
+
+/// The measured size of one kind at one N, beside its stated growth.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SizeRow {
+    pub kind: String,
+    pub text: String,
+    pub growth: Growth,
+    /// Mean bytes per message of the kind in the formula scenario.
+    pub bytes_per_message: f64,
+}
+
 /// Measured against expected for one algorithm at one N.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FormulaRow {
@@ -37,6 +97,9 @@ pub struct FormulaRow {
     /// Measured equals expected and the run had no violations.
     pub ok: bool,
     pub violations: Vec<String>,
+    /// The size of the message kind the algorithm states a size law for, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<SizeRow>,
 }
 
 fn per_op(messages: u64, ops: u64) -> f64 {
@@ -71,6 +134,15 @@ fn check_with<A: Algorithm>(formula: &Formula, nodes: usize) -> Result<FormulaRo
         source: formula.source.to_string(),
         ok: measured == expected && record.violations.is_empty(),
         violations: record.violations,
+        size: A::size_law().map(|law| {
+            let count = outcome.sent.get(law.kind);
+            SizeRow {
+                kind: law.kind.to_string(),
+                text: law.text.to_string(),
+                growth: law.growth,
+                bytes_per_message: if count == 0 { 0.0 } else { outcome.sent.bytes(law.kind) as f64 / count as f64 },
+            }
+        }),
     })
 }
 
@@ -128,5 +200,21 @@ pub fn one_election(nodes: usize, initiator: u32, highest_crashed: bool) -> RunS
         faults: crate::FaultPlan { faults },
         workload: crate::Workload { initiator: crate::Initiator::Node(initiator), ..crate::Workload::default() },
         ..RunSpec::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Growth;
+
+    #[test]
+    fn growth_laws_can_fail() {
+        let linear = [(4, 8.5), (16, 31.4), (64, 108.7)];
+        let flat = [(4, 6.0), (16, 6.0), (64, 7.0)];
+        assert!(Growth::Linear.holds(&linear));
+        assert!(!Growth::Constant.holds(&linear));
+        assert!(Growth::Constant.holds(&flat));
+        assert!(!Growth::Linear.holds(&flat), "a few extra bytes are not linear growth");
+        assert!(!Growth::Linear.holds(&[(4, 30.0), (16, 20.0), (64, 10.0)]), "shrinking is not growing");
     }
 }

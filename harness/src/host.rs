@@ -87,7 +87,7 @@ pub(crate) fn route<M: Message>(
         msg: payload(msg),
     });
     let fate = if to.index() < nodes {
-        transmitter.transmit(from, to, now, links)
+        transmitter.transmit(from, to, now, links, || crate::counts::wire_size(msg))
     } else {
         Transmission::Dropped(DropReason::NoSuchNode)
     };

@@ -69,6 +69,13 @@ pub trait Algorithm: Node {
         None
     }
 
+    /// What the textbook says of the size of one message kind (the Suzuki-Kasami token holds N
+    /// request numbers): `formulas` measures that kind's bytes in the formula scenario at every N
+    /// and checks the order of growth.
+    fn size_law() -> Option<crate::formula::SizeLaw> {
+        None
+    }
+
     /// Election family: the bound the algorithm states from a trigger (start, leader crash,
     /// restart) to agreement, for a run of `nodes` nodes configured as `config` (so it grows with
     /// N and with the network's latency, which the timeouts derive from). The family's termination

@@ -40,6 +40,11 @@ pub struct RunRecord {
     /// Extra copies the network delivered.
     pub messages_duplicated: u64,
     pub messages_per_op: f64,
+    /// The bytes of every message sent, each measured as its postcard encoding
+    /// ([`crate::counts::wire_size`]), by kind and per op.
+    pub bytes_total: u64,
+    pub bytes_by_kind: BTreeMap<String, u64>,
+    pub bytes_per_op: f64,
     /// Over every op of the run, start-up included.
     pub latency_ms: LatencySummary,
     pub throughput_ops_per_s: f64,
@@ -67,6 +72,9 @@ pub struct RunRecord {
     pub replication: Option<ReplicationMetrics>,
     /// Invariant violations, one sentence each; empty when none.
     pub violations: Vec<String>,
+    /// What a checker could not decide (a linearizability search that ran out of steps on a
+    /// key): neither a violation nor a pass.
+    pub undecided: Vec<String>,
     /// The algorithm's parameters as the run used them (given or default; timeouts derived from
     /// the network included).
     pub params: BTreeMap<String, String>,

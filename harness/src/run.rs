@@ -205,22 +205,19 @@ fn ratio(numerator: f64, denominator: f64, decimals: i32) -> f64 {
 /// The violations and the unfinished work of a run. Checkers of the state at the end (every
 /// request granted, agreement) speak of unfinished work when a limit cut the run short, and of
 /// violations when the run ended because nothing was left to happen.
-fn verdict(
-    spec: &RunSpec,
-    outcome: &RunOutcome,
-    checkers: &[Box<dyn Checker>],
-    done: &WorkSummary,
-) -> (Vec<String>, Option<Unfinished>) {
+fn verdict(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box<dyn Checker>], done: &WorkSummary) -> Verdict {
     let mut violations = capped("live monitor", outcome.live_violations.clone());
+    let mut undecided = Vec::new();
     let mut pending = Vec::new();
     let cut_short = matches!(outcome.stop, StopReason::TimeLimit | StopReason::EventLimit);
     for checker in checkers {
-        let found: Vec<String> = checker.check(&outcome.history);
+        let findings = checker.findings(&outcome.history);
+        let named = |found: Vec<String>| found.into_iter().map(|v| format!("{}: {v}", checker.name())).collect();
+        undecided.extend(capped(checker.name(), named(findings.undecided)));
         if cut_short && checker.at_end() {
-            pending.extend(found);
+            pending.extend(findings.violations);
         } else {
-            let named = found.into_iter().map(|v| format!("{}: {v}", checker.name())).collect();
-            violations.extend(capped(checker.name(), named));
+            violations.extend(capped(checker.name(), named(findings.violations)));
         }
     }
     let target = spec.op_target();
@@ -248,7 +245,14 @@ fn verdict(
         ops_done: done.ops,
         pending: capped("pending", pending),
     });
-    (violations, unfinished)
+    Verdict { violations, undecided, unfinished }
+}
+
+/// What the checkers made of a run.
+struct Verdict {
+    violations: Vec<String>,
+    undecided: Vec<String>,
+    unfinished: Option<Unfinished>,
 }
 
 fn record_of<A: Algorithm>(
@@ -259,7 +263,7 @@ fn record_of<A: Algorithm>(
     workload: Workload,
 ) -> RunRecord {
     let done = work(A::FAMILY, spec.nodes, &outcome.history);
-    let (violations, unfinished) = verdict(spec, outcome, checkers, &done);
+    let Verdict { violations, undecided, unfinished } = verdict(spec, outcome, checkers, &done);
     let failure = failure_metrics(&FailureInput {
         family: A::FAMILY,
         nodes: spec.nodes,
@@ -284,6 +288,9 @@ fn record_of<A: Algorithm>(
         messages_dropped: outcome.dropped,
         messages_duplicated: outcome.duplicated,
         messages_per_op: ratio(messages_total as f64, done.ops as f64, 4),
+        bytes_total: outcome.sent.bytes_total(),
+        bytes_by_kind: outcome.sent.bytes_map(),
+        bytes_per_op: ratio(outcome.sent.bytes_total() as f64, done.ops as f64, 2),
         latency_ms: LatencySummary::from_nanos(done.latencies()),
         throughput_ops_per_s: ratio(done.ops as f64 * 1e9, outcome.elapsed.0 as f64, 3),
         elapsed_ms: ratio(outcome.elapsed.0 as f64, 1e6, 3),
@@ -298,6 +305,7 @@ fn record_of<A: Algorithm>(
             .then(|| ElectionMetrics::split(&outcome.sent, A::DETECTION_KINDS, done.ops)),
         replication: (A::FAMILY == Family::Replication).then(|| ReplicationMetrics::of(&outcome.history)),
         violations,
+        undecided,
         params,
         network: spec.network.clone(),
         workload,

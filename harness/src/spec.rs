@@ -18,6 +18,10 @@
 //! drop = 0.01
 //! duplicate = 0.0
 //! reorder = false
+//! latency_profile = "global-5" # a built-in region layout (see `harness::geo`), or per pair:
+//! links = { "0-1" = "40ms" }  # both directions; over the profile and `latency`
+//! service = "paxi"            # simulator: recv=25us,send=1us per message (see `harness::service`)
+//! bandwidth = "1gbit"         # each directed link, one message at a time
 //!
 //! [workload]
 //! clients = 4                 # replication; see `Workload` for every knob
@@ -465,6 +469,13 @@ impl RunSpec {
             return error("faults", format!("at most {} faults (got {})", limits::FAULTS, self.faults.faults.len()));
         }
         self.network.validate()?;
+        self.network.validate_for(self.nodes)?;
+        if self.runtime == RuntimeKind::Threads && self.network.service.is_some() {
+            return error(
+                "service",
+                "the processing model is the simulator's (threads pay their real processing costs)".into(),
+            );
+        }
         self.faults.validate(self.nodes)?;
         Ok(())
     }

@@ -30,6 +30,30 @@ where
     text.parse().map_err(D::Error::custom)
 }
 
+/// An optional `Display + FromStr` value: text, or null.
+pub mod option {
+    use super::*;
+
+    pub fn serialize<T: Display, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => serializer.collect_str(value),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        match Option::<String>::deserialize(deserializer)? {
+            Some(text) => text.parse().map(Some).map_err(D::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
 /// A [`Duration`] as `150ms`, `2s`, `1.5s`.
 pub mod duration {
     use super::*;

@@ -7,7 +7,8 @@
 //! `[max(150 ms, 10 · round trip), 2 · that]` (Raft's "election timeout ≫ broadcast time", an
 //! order of magnitude, with the paper's 150-300 ms as the floor), and every leader-based and
 //! election algorithm shares it: `--param detect=LOW-HIGH` sets it for all of them. The round trip
-//! is twice the one-way latency's 99th percentile ([`crate::Latency::p99`]). In the threads
+//! is twice the one-way latency's 99th percentile ([`crate::Latency::p99`]) on the slowest pair
+//! of nodes (a region layout's farthest regions). In the threads
 //! runtime each one-way delay also counts the scheduler's slack ([`Timing::THREADS_SLACK`]): a
 //! thread can be descheduled, and an algorithm that trusts its failure detector must not take
 //! that for a crash. Algorithms never ask which runtime drives them; this is where it shows.
@@ -41,7 +42,7 @@ impl Timing {
             RuntimeKind::Sim => Duration::ZERO,
             RuntimeKind::Threads => Self::THREADS_SLACK,
         };
-        let one_way = network.latency.p99() + slack;
+        let one_way = network.one_way_p99() + slack;
         let round_trip = one_way * 2;
         Timing { one_way, round_trip, detect: Self::default_detect(round_trip) }
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::geo::{PairDelay, PairLatency};
 use crate::trace::DropReason;
 use crate::{LinkState, NetworkConfig, NodeId, Time};
 
@@ -37,19 +38,40 @@ pub struct Transmitter {
     /// link takes the same time).
     clamp_fifo: bool,
     last_delivery: HashMap<(NodeId, NodeId), Time>,
+    /// Latencies of their own per pair of nodes (a region layout, explicit links).
+    pairs: PairLatency,
+    /// When each directed link is done carrying what it was given (with a bandwidth limit).
+    link_free: HashMap<(NodeId, NodeId), Time>,
 }
 
 impl Transmitter {
     /// A transmitter drawing from `rng`. `may_slow` says whether the fault plan slows nodes or
     /// has lossy bursts (either can reorder a constant-latency link).
     pub fn new(config: NetworkConfig, rng: ChaCha8Rng, may_slow: bool) -> Self {
-        let clamp_fifo = !config.reorder && (!config.latency.is_constant() || may_slow || config.duplicate > 0.0);
-        Transmitter { config, rng, clamp_fifo, last_delivery: HashMap::new() }
+        let pairs = config.pair_latency();
+        let jittery = !config.latency.is_constant() || !pairs.is_constant();
+        let clamp_fifo = !config.reorder && (jittery || may_slow || config.duplicate > 0.0);
+        Transmitter { clamp_fifo, last_delivery: HashMap::new(), pairs, link_free: HashMap::new(), config, rng }
+    }
+
+    /// Whether [`Transmitter::transmit`] reads a message's size (a link has a bandwidth).
+    pub fn needs_size(&self) -> bool {
+        self.config.bandwidth.is_some()
     }
 
     /// Decides the fate of a message sent from `from` to `to` at `now`.
     #[inline]
-    pub fn transmit(&mut self, from: NodeId, to: NodeId, now: Time, links: &LinkState) -> Transmission {
+    ///
+    /// `bytes` gives the message's serialized size; it is called only with a bandwidth limit,
+    /// under which the message first waits for the link to carry what was sent before it.
+    pub fn transmit(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        now: Time,
+        links: &LinkState,
+        bytes: impl FnOnce() -> u64,
+    ) -> Transmission {
         let burst = links.lossiness();
         let drop = burst.map_or(self.config.drop, |b| self.config.drop.max(b.drop));
         if let Some(why) = links.blocked_by(from, to) {
@@ -59,6 +81,14 @@ impl Transmitter {
             return Transmission::Dropped(DropReason::Loss);
         }
         let reorder = self.config.reorder || burst.is_some_and(|b| b.reorder);
+        let now = match self.config.bandwidth {
+            Some(bandwidth) => {
+                let free = self.link_free.entry((from, to)).or_insert(Time::ZERO);
+                *free = now.max(*free) + bandwidth.transfer(bytes());
+                *free
+            }
+            None => now,
+        };
         let at = self.delivery_time(from, to, now, links, reorder, false);
         let duplicate_p = burst.map_or(self.config.duplicate, |b| self.config.duplicate.max(b.duplicate));
         let duplicate = if duplicate_p > 0.0 && self.rng.random_bool(duplicate_p) {
@@ -80,7 +110,12 @@ impl Transmitter {
         reorder: bool,
         straggler: bool,
     ) -> Time {
-        let mut latency = self.config.latency.sample(&mut self.rng) + links.extra_latency(from, to);
+        let base = match self.pairs.get(from, to) {
+            None => self.config.latency.sample(&mut self.rng),
+            Some(PairDelay::Sampled(latency)) => latency.sample(&mut self.rng),
+            Some(PairDelay::Fixed(delay)) => delay,
+        };
+        let mut latency = base + links.extra_latency(from, to);
         if reorder || straggler {
             // A straggling copy (a retransmission, a slower path) may trail by several latencies.
             let spread = if straggler { STRAGGLE } else { 1 };
@@ -106,7 +141,7 @@ mod tests {
         let mut tx = Transmitter::new(config, seeded_rng(3, 0), false);
         let links = LinkState::default();
         (0..count)
-            .map(|i| match tx.transmit(NodeId(0), NodeId(1), Time(i as u64 * 1_000), &links) {
+            .map(|i| match tx.transmit(NodeId(0), NodeId(1), Time(i as u64 * 1_000), &links, || 0) {
                 Transmission::Deliver { at, .. } => at,
                 Transmission::Dropped(_) => panic!("reliable network dropped"),
             })
@@ -135,7 +170,7 @@ mod tests {
         let mut links = LinkState::default();
         let burst = crate::Lossiness { drop: 0.5, duplicate: 0.5, reorder: true };
         let mut fates = |links: &LinkState| {
-            (0..2_000).map(|_| tx.transmit(NodeId(0), NodeId(1), Time::ZERO, links)).collect::<Vec<_>>()
+            (0..2_000).map(|_| tx.transmit(NodeId(0), NodeId(1), Time::ZERO, links, || 0)).collect::<Vec<_>>()
         };
         let quiet = fates(&links);
         assert!(quiet.iter().all(|t| matches!(t, Transmission::Deliver { duplicate: None, .. })));
@@ -156,7 +191,7 @@ mod tests {
         let links = LinkState::default();
         let dropped = (0..10_000)
             .filter(|_| {
-                tx.transmit(NodeId(0), NodeId(1), Time::ZERO, &links) == Transmission::Dropped(DropReason::Loss)
+                tx.transmit(NodeId(0), NodeId(1), Time::ZERO, &links, || 0) == Transmission::Dropped(DropReason::Loss)
             })
             .count();
         assert!((2_700..3_300).contains(&dropped), "dropped {dropped} of 10000 at p=0.3");

@@ -22,16 +22,17 @@ pub struct Chart {
     pub png: PathBuf,
 }
 
-fn chart(title: String, family: Family, scenario: Option<&str>, paths: Vec<PathBuf>) -> Chart {
+pub(crate) fn chart(title: String, family: Family, scenario: Option<&str>, paths: Vec<PathBuf>) -> Chart {
     Chart { title, family, scenario: scenario.map(str::to_string), svg: paths[0].clone(), png: paths[1].clone() }
 }
 
-fn point(x: f64, mean: &Mean) -> Point {
+pub(crate) fn point(x: f64, mean: &Mean) -> Point {
     Point { x, y: mean.mean, spread: (mean.n > 1).then_some((mean.ci95_low, mean.ci95_high)) }
 }
 
-/// The load a scenario's runs offered, in words, for chart titles.
-pub fn load_of(scenario: &ScenarioInfo, family: Family) -> String {
+/// The load a scenario's runs offered, in words, for chart titles; `clients` when the comparison
+/// swept them (else the scenario's own).
+pub fn load_of(scenario: &ScenarioInfo, family: Family, clients: Option<u32>) -> String {
     let w = &scenario.spec.workload;
     let amount = match (scenario.spec.ops, scenario.spec.duration) {
         (Some(ops), _) => format!("{ops} ops"),
@@ -39,7 +40,7 @@ pub fn load_of(scenario: &ScenarioInfo, family: Family) -> String {
         (None, None) => format!("{} ops", harness::RunSpec::DEFAULT_OPS),
     };
     let load = match family {
-        Family::Replication => format!("{} clients", w.clients),
+        Family::Replication => format!("{} clients", clients.unwrap_or(w.clients)),
         Family::Election => "a leader crash after each agreement".to_string(),
         Family::Mutex => format!("{} load, hold {}", w.load, harness::format_duration(w.hold)),
     };
@@ -81,11 +82,15 @@ pub fn steady_charts(
 ) -> Result<Vec<Chart>, String> {
     let rows: Vec<&SummaryRow> =
         summary.iter().filter(|r| r.scenario == scenario.name && r.family == family.to_string()).collect();
-    if rows.is_empty() {
+    // Against N at one load: the lightest, when the comparison swept the clients (the load
+    // charts show the rest).
+    let Some(lightest) = rows.iter().map(|r| r.clients).min() else {
         return Ok(Vec::new());
-    }
+    };
+    let swept = rows.iter().any(|r| r.clients != lightest);
+    let rows: Vec<&SummaryRow> = rows.into_iter().filter(|r| r.clients == lightest).collect();
     let op = family.op();
-    let load = load_of(scenario, family);
+    let load = load_of(scenario, family, swept.then_some(lightest));
     let base = |what: &str| dir.join(format!("{what}_{}_{family}", scenario.name));
     let mut charts = Vec::new();
 
@@ -97,6 +102,17 @@ pub fn steady_charts(
         family,
         Some(&scenario.name),
         line_chart(&base("messages_per_op"), &labels, &series, XAxis::Integers)?,
+    ));
+
+    let series = per_n(comparison, &rows, family, |r| r.bytes_per_op);
+    let title = format!("{family}: bytes on the wire per {op}, heartbeats included ({load})");
+    let labels =
+        Labels { title: &title, x: "nodes", y: &format!("bytes per {op} (postcard encoding; mean, 95% interval)") };
+    charts.push(chart(
+        title.clone(),
+        family,
+        Some(&scenario.name),
+        line_chart(&base("bytes_per_op"), &labels, &series, XAxis::Integers)?,
     ));
 
     let mut series = per_n(comparison, &rows, family, |r| r.latency_p50_ms);
@@ -127,7 +143,10 @@ pub fn steady_charts(
     // Messages by kind, per op, at the largest N.
     let nodes = rows.iter().map(|r| r.nodes).max().unwrap_or(0);
     let labels_of_family = comparison.labels(family);
-    let runs: Vec<_> = comparison.runs_in(&scenario.name, family).filter(|r| r.record.nodes == nodes).collect();
+    let runs: Vec<_> = comparison
+        .runs_in(&scenario.name, family)
+        .filter(|r| r.record.nodes == nodes && crate::summary::clients_of(&r.record) == lightest)
+        .collect();
     let mut kinds: Vec<String> = runs.iter().flat_map(|r| r.record.messages_by_kind.keys().cloned()).collect();
     kinds.sort();
     kinds.dedup();

@@ -18,6 +18,43 @@ pub struct Page<'a> {
     pub failures: &'a [FailureRow],
     pub charts: &'a [Chart],
     pub findings: &'a [(Family, Vec<String>)],
+    pub peaks: &'a [crate::load::PeakRow],
+}
+
+fn peak_table(page: &mut String, id: &str, rows: &[&crate::load::PeakRow]) {
+    page.push_str(
+        "<p>Under load: each algorithm's highest steady throughput over the client counts, and the load at which its \
+         p99 latency had doubled from the lightest load's.</p>\n",
+    );
+    header(
+        page,
+        id,
+        &[
+            "algorithm",
+            "runtime",
+            "N",
+            "peak ops/s",
+            "at clients",
+            "p99 at the lightest load, ms",
+            "p99 doubled at clients",
+        ],
+    );
+    for r in rows {
+        row(
+            page,
+            &[
+                r.algorithm.clone(),
+                r.runtime.clone(),
+                r.nodes.to_string(),
+                format!("{:.0}", r.peak_ops_per_s),
+                r.peak_at_clients.to_string(),
+                format!("{:.3}", r.p99_at_lightest_ms),
+                r.p99_doubled_at_clients.map_or("never".into(), |c| c.to_string()),
+            ],
+            &[],
+        );
+    }
+    page.push_str("</table>\n");
 }
 
 fn escape(text: &str) -> String {
@@ -96,10 +133,12 @@ fn summary_table(page: &mut String, id: &str, rows: &[&SummaryRow]) {
             "algorithm",
             "runtime",
             "N",
+            "clients",
             "runs",
             "mean ops",
             "mean messages/op [95% CI]",
             "mean heartbeats/op",
+            "mean bytes/op",
             "mean steady p50 ms [95% CI]",
             "mean steady p99 ms [95% CI]",
             "mean steady ops/s [95% CI]",
@@ -114,17 +153,19 @@ fn summary_table(page: &mut String, id: &str, rows: &[&SummaryRow]) {
                 r.algorithm.clone(),
                 r.runtime.clone(),
                 r.nodes.to_string(),
+                if r.clients == 0 { "".into() } else { r.clients.to_string() },
                 r.runs.to_string(),
                 r.ops.mean.to_string(),
                 r.messages_per_op.text(),
                 r.detection_messages_per_op.mean.to_string(),
+                r.bytes_per_op.text(),
                 r.latency_p50_ms.text(),
                 r.latency_p99_ms.text(),
                 r.throughput_ops_per_s.text(),
                 r.runs_with_violations.to_string(),
                 r.runs_unfinished.to_string(),
             ],
-            if r.runs_with_violations > 0 { &[10] } else { &[] },
+            if r.runs_with_violations > 0 { &[12] } else { &[] },
         );
     }
     page.push_str("</table>\n");
@@ -392,6 +433,11 @@ pub fn render(p: &Page) -> Result<String, String> {
                     .filter(|r| r.scenario == scenario.name && r.family == family.to_string())
                     .collect();
                 summary_table(&mut page, &format!("summary-{}-{family}", scenario.name), &rows);
+                let peaks: Vec<&crate::load::PeakRow> =
+                    p.peaks.iter().filter(|r| r.scenario == scenario.name).collect();
+                if family == Family::Replication && !peaks.is_empty() {
+                    peak_table(&mut page, &format!("peak-{}", scenario.name), &peaks);
+                }
             }
         }
     }
@@ -447,6 +493,28 @@ pub fn render(p: &Page) -> Result<String, String> {
         page.push_str("<h2 id=\"violations\">Violations</h2>\n<ul>\n");
         for run in violations {
             for v in &run.record.violations {
+                let r = &run.record;
+                let _ = writeln!(
+                    page,
+                    "<li>{} under {} N={} seed {}: {}</li>",
+                    escape(&run.label),
+                    escape(&run.scenario),
+                    r.nodes,
+                    r.seed,
+                    escape(v)
+                );
+            }
+        }
+        page.push_str("</ul>\n");
+    }
+    let undecided: Vec<_> = comparison.runs.iter().filter(|r| !r.record.undecided.is_empty()).collect();
+    if !undecided.is_empty() {
+        page.push_str(
+            "<h2 id=\"undecided\">Undecided checks</h2>\n<p>A checker gave no verdict on these runs (the \
+             linearizability search ran out of steps): they are neither violations nor passes.</p>\n<ul>\n",
+        );
+        for run in undecided {
+            for v in &run.record.undecided {
                 let r = &run.record;
                 let _ = writeln!(
                     page,

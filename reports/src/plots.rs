@@ -131,11 +131,8 @@ fn padded(low: f64, high: f64) -> (f64, f64) {
 }
 
 /// Draws marker `shape` (one per series, so lines that coincide stay apart) at `at`.
-fn marker<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+fn marker<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<DB, CT>,
     shape: usize,
     points: &[(f64, f64)],
     style: ShapeStyle,
@@ -256,6 +253,99 @@ fn draw_lines<DB: DrawingBackend>(
         .label_font(("sans-serif", 12))
         .draw()
         .map_err(err)
+}
+
+/// Lines on logarithmic axes both ways (latency against throughput: a curve that spans four
+/// orders of magnitude, and a knee that is a bend, not a wall). Points at or below zero cannot
+/// be drawn and are left out.
+fn draw_log_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &Labels,
+    series: &[Series],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let positive = |p: &&Point| p.x > 0.0 && p.y > 0.0;
+    let points: Vec<&Point> = series.iter().flat_map(|s| s.points.iter()).filter(positive).collect();
+    let (x_low, x_high) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.x), hi.max(p.x)));
+    let (y_low, y_high) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+        let (low, high) = p.spread.unwrap_or((p.y, p.y));
+        (lo.min(p.y).min(if low > 0.0 { low } else { p.y }), hi.max(p.y).max(high))
+    });
+    let (x_low, x_high) = if points.is_empty() { (1.0, 10.0) } else { (x_low / 1.5, x_high * 1.5) };
+    let (y_low, y_high) = if points.is_empty() { (1.0, 10.0) } else { (y_low / 1.5, y_high * 2.5) };
+    let mut chart = ChartBuilder::on(root)
+        .caption(labels.title, ("sans-serif", 15))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d((x_low..x_high).log_scale(), (y_low..y_high).log_scale())
+        .map_err(err)?;
+    let short = |v: &f64| {
+        if *v >= 1000.0 {
+            format!("{}k", (v / 100.0).round() / 10.0)
+        } else if *v >= 1.0 {
+            format!("{}", (v * 10.0).round() / 10.0)
+        } else {
+            format!("{}", (v * 1000.0).round() / 1000.0)
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc(labels.x)
+        .y_desc(labels.y)
+        .x_label_formatter(&short)
+        .y_label_formatter(&short)
+        .draw()
+        .map_err(err)?;
+    for (index, s) in series.iter().enumerate() {
+        let line: Vec<(f64, f64)> = s.points.iter().filter(positive).map(|p| (p.x, p.y)).collect();
+        let style = color(s.color).stroke_width(2);
+        let legend_color = color(s.color);
+        let dashed = s.dashed;
+        let drawn = if dashed {
+            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style)).map_err(err)?
+        } else {
+            chart.draw_series(LineSeries::new(line.clone(), style)).map_err(err)?
+        };
+        drawn.label(s.name.clone()).legend(move |(x, y)| {
+            let end = if dashed { x + 8 } else { x + 20 };
+            PathElement::new(vec![(x, y), (end, y)], legend_color.stroke_width(2))
+        });
+        let bars: Vec<_> = s
+            .points
+            .iter()
+            .filter(positive)
+            .filter_map(|p| p.spread.map(|(low, high)| (p.x, low.max(p.y / 10.0), high)))
+            .filter(|(_, low, high)| high > low)
+            .collect();
+        chart
+            .draw_series(
+                bars.iter().map(|(x, low, high)| {
+                    PathElement::new(vec![(*x, *low), (*x, *high)], color(s.color).stroke_width(1))
+                }),
+            )
+            .map_err(err)?;
+        let shape = index % series.len().div_ceil(2).max(1);
+        marker(
+            &mut chart,
+            shape,
+            &line,
+            if dashed { color(s.color).stroke_width(1) } else { color(s.color).filled() },
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperMiddle)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)
+}
+
+/// A line chart of `series` on logarithmic axes.
+pub fn log_line_chart(base: &Path, labels: &Labels, series: &[Series]) -> Result<Vec<PathBuf>, String> {
+    both(base, SIZE, |root| draw_log_lines(root, labels, series), |root| draw_log_lines(root, labels, series))
 }
 
 /// A line chart of `series`.

@@ -34,8 +34,8 @@ struct ReportedRun<'a> {
     record: &'a harness::RunRecord,
 }
 
-/// Writes `runs.json`, `runs.csv`, `summary.csv`, `failures.csv`, `formulas.csv`, the charts
-/// (SVG and PNG) and `index.html`.
+/// Writes `runs.json`, `runs.csv`, `summary.csv`, `failures.csv`, `formulas.csv`, under a swept
+/// load `peak_throughput.csv`, the charts (SVG and PNG) and `index.html`.
 pub fn write_report(dir: &Path, comparison: &Comparison) -> Result<ReportFiles, String> {
     fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let mut files = Vec::new();
@@ -62,6 +62,11 @@ pub fn write_report(dir: &Path, comparison: &Comparison) -> Result<ReportFiles, 
             }
         }
     }
+    charts.extend(crate::load::load_charts(dir, comparison, &summary)?);
+    let peaks = crate::load::peak_rows(comparison, &summary);
+    if !peaks.is_empty() {
+        write(dir.join("peak_throughput.csv"), &to_csv_rows(&peaks), &mut files)?;
+    }
     for family in comparison.families() {
         charts.extend(formula_chart(dir, comparison, family)?);
     }
@@ -77,6 +82,7 @@ pub fn write_report(dir: &Path, comparison: &Comparison) -> Result<ReportFiles, 
         failures: &failures,
         charts: &charts,
         findings: &found,
+        peaks: &peaks,
     })?;
     write(index.clone(), &page, &mut files)?;
     Ok(ReportFiles { index, files })

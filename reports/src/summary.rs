@@ -14,11 +14,15 @@ pub struct SummaryRow {
     pub family: String,
     pub runtime: String,
     pub nodes: usize,
+    /// Replication: the closed-loop clients (the load); 0 for the other families.
+    pub clients: u32,
     pub runs: usize,
     pub ops: Mean,
     /// Failure-detection traffic (heartbeats) is not included: it is in `detection_messages_per_op`.
     pub messages_per_op: Mean,
     pub detection_messages_per_op: Mean,
+    /// Bytes on the wire per op (failure detection included).
+    pub bytes_per_op: Mean,
     /// Steady state: ops invoked after the first completion (start-up left out).
     pub latency_p50_ms: Mean,
     pub latency_p99_ms: Mean,
@@ -41,6 +45,16 @@ fn detection(run: &RunResult) -> f64 {
     per_op(run.record.election.as_ref().map_or(0, |e| e.detection_messages) as f64, run.record.ops)
 }
 
+/// The load a replication run offered: its clients (0 for the other families, whose clients do
+/// not apply).
+pub fn clients_of(record: &harness::RunRecord) -> u32 {
+    if record.family == harness::Family::Replication {
+        record.workload.clients
+    } else {
+        0
+    }
+}
+
 /// The summary row of `runs` (one cell of the grid).
 pub fn summary_row(scenario: &str, label: &str, runs: &[&RunResult]) -> SummaryRow {
     let first = &runs[0].record;
@@ -51,10 +65,12 @@ pub fn summary_row(scenario: &str, label: &str, runs: &[&RunResult]) -> SummaryR
         family: first.family.to_string(),
         runtime: first.runtime.to_string(),
         nodes: first.nodes,
+        clients: clients_of(first),
         runs: runs.len(),
         ops: values(&|r| r.record.ops as f64),
         messages_per_op: values(&|r| r.record.messages_per_op - detection(r)),
         detection_messages_per_op: values(&detection),
+        bytes_per_op: values(&|r| r.record.bytes_per_op),
         latency_p50_ms: values(&|r| r.record.steady.latency_ms.p50),
         latency_p99_ms: values(&|r| r.record.steady.latency_ms.p99),
         throughput_ops_per_s: values(&|r| r.record.steady.throughput_ops_per_s),
@@ -71,11 +87,21 @@ pub fn summarize(comparison: &Comparison) -> Vec<SummaryRow> {
             for label in comparison.labels(family) {
                 for runtime in comparison.runtimes() {
                     for nodes in comparison.node_counts(&scenario.name) {
-                        let runs: Vec<&RunResult> = comparison
+                        let in_cell =
+                            |r: &&RunResult| r.label == label && r.record.runtime == runtime && r.record.nodes == nodes;
+                        let mut loads: Vec<u32> = comparison
                             .runs_in(&scenario.name, family)
-                            .filter(|r| r.label == label && r.record.runtime == runtime && r.record.nodes == nodes)
+                            .filter(in_cell)
+                            .map(|r| clients_of(&r.record))
                             .collect();
-                        if !runs.is_empty() {
+                        loads.sort_unstable();
+                        loads.dedup();
+                        for clients in loads {
+                            let runs: Vec<&RunResult> = comparison
+                                .runs_in(&scenario.name, family)
+                                .filter(in_cell)
+                                .filter(|r| clients_of(&r.record) == clients)
+                                .collect();
                             rows.push(summary_row(&scenario.name, &label, &runs));
                         }
                     }

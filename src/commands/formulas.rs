@@ -25,13 +25,67 @@ pub fn formulas(args: &FormulasArgs, registry: &Registry) -> Result<(String, boo
             }
         }
     }
-    let all_ok = rows.iter().all(|r| r.ok);
+    let sizes = size_checks(&rows);
+    let all_ok = rows.iter().all(|r| r.ok) && sizes.iter().all(|s| s.holds);
     let text = match args.format {
         Format::Json => serde_json::to_string(&rows).expect("rows serialize") + "\n",
         Format::Csv => reports::to_csv_rows(&rows),
-        Format::Table => table(&rows),
+        Format::Table => table(&rows) + &size_table(&sizes),
     };
     Ok((text, all_ok))
+}
+
+/// One algorithm's stated message size against its measured bytes at every N.
+struct SizeCheck {
+    algorithm: String,
+    kind: String,
+    text: String,
+    growth: harness::formula::Growth,
+    points: Vec<(usize, f64)>,
+    holds: bool,
+}
+
+fn size_checks(rows: &[FormulaRow]) -> Vec<SizeCheck> {
+    let mut checks: Vec<SizeCheck> = Vec::new();
+    for row in rows {
+        let Some(size) = &row.size else { continue };
+        if checks.last().is_none_or(|c| c.algorithm != row.algorithm) {
+            checks.push(SizeCheck {
+                algorithm: row.algorithm.clone(),
+                kind: size.kind.clone(),
+                text: size.text.clone(),
+                growth: size.growth,
+                points: Vec::new(),
+                holds: true,
+            });
+        }
+        checks.last_mut().expect("just pushed").points.push((row.nodes, size.bytes_per_message));
+    }
+    for check in &mut checks {
+        check.points.sort_by_key(|p| p.0);
+        check.holds = check.growth.holds(&check.points);
+    }
+    checks
+}
+
+fn size_table(checks: &[SizeCheck]) -> String {
+    if checks.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nmessage sizes (bytes per message, postcard encoding)\n");
+    for c in checks {
+        let points: Vec<String> = c.points.iter().map(|(n, b)| format!("N={n}: {b:.1}")).collect();
+        out.push_str(&format!(
+            "{:16} {:10} {}  {:?} growth: {}  ({})\n",
+            c.algorithm,
+            c.kind,
+            points.join(", "),
+            c.growth,
+            if c.holds { "yes" } else { "NO" },
+            c.text
+        ));
+    }
+    out
 }
 
 fn table(rows: &[FormulaRow]) -> String {

@@ -154,6 +154,17 @@ impl Algorithm for SuzukiKasami {
     const SUMMARY: &'static str = "broadcast requests, one token with a queue; N messages per entry, 0 when holding it";
 
     /// Turns start at node 0, which holds the token: its first entry is free, every other costs N.
+    /// The token carries the last granted request number of every node (an array of N) and a
+    /// queue of up to N ids: its size grows linearly with N.
+    fn size_law() -> Option<harness::formula::SizeLaw> {
+        Some(harness::formula::SizeLaw {
+            kind: "token",
+            text: "token: N request numbers and a queue of up to N ids",
+            source: "Suzuki & Kasami 1985, §3",
+            growth: harness::formula::Growth::Linear,
+        })
+    }
+
     fn formula() -> Option<harness::formula::Formula> {
         Some(harness::formula::Formula {
             text: "N per entry (0 with the idle token in hand)",

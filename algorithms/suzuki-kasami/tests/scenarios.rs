@@ -59,3 +59,20 @@ fn mutual_exclusion_holds_in_the_threads_runtime() {
     assert!(record.violations.is_empty(), "{:?}", record.violations);
     assert_eq!(record.ops, 200);
 }
+
+// The token carries N request numbers and a queue of up to N ids, so its bytes on the wire grow
+// with N (about two bytes per node in postcard's varints), while a request stays the same size.
+#[test]
+fn the_token_grows_with_the_cluster_and_a_request_does_not() {
+    let per_message = |nodes: usize, kind: &str| {
+        let spec = RunSpec { nodes, ops: Some(50), ..RunSpec::default() };
+        let record = harness::run::<SuzukiKasami>(&spec).expect("the run");
+        assert!(record.violations.is_empty(), "{:?}", record.violations);
+        record.bytes_by_kind[kind] as f64 / record.messages_by_kind[kind] as f64
+    };
+    let token: Vec<f64> = [4, 16, 64].iter().map(|n| per_message(*n, "token")).collect();
+    assert!(token[0] < token[1] && token[1] < token[2], "token bytes by N = 4, 16, 64: {token:?}");
+    assert!(token[2] >= 64.0, "at N = 64 the token holds 64 request numbers: {token:?}");
+    let request: Vec<f64> = [4, 16, 64].iter().map(|n| per_message(*n, "request")).collect();
+    assert!(request.windows(2).all(|w| w[0] == w[1]), "a request's size: {request:?}");
+}

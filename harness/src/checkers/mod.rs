@@ -43,6 +43,11 @@ pub trait Checker: Send + Sync {
     fn name(&self) -> &'static str;
     /// Every violation found, as a sentence.
     fn check(&self, history: &History) -> Vec<String>;
+    /// The violations, and what the checker could not decide (a search that ran out of steps):
+    /// an undecided part is neither a violation nor a pass, and is reported as such.
+    fn findings(&self, history: &History) -> Findings {
+        Findings { violations: self.check(history), undecided: Vec::new() }
+    }
     /// Whether the checker judges the state at the end of the run (every request granted, the
     /// live nodes agree). When a time limit cut the run short, what it finds is unfinished work,
     /// not a violation: nothing says the algorithm would not have finished it.
@@ -51,15 +56,11 @@ pub trait Checker: Send + Sync {
     }
 }
 
-/// Runs `checkers` over `history` and returns their violations, each prefixed by its checker's
-/// name and capped at [`MAX_REPORTED`] per checker.
-pub fn run_checkers(checkers: &[Box<dyn Checker>], history: &History) -> Vec<String> {
-    let mut all = Vec::new();
-    for checker in checkers {
-        let found = checker.check(history).into_iter().map(|v| format!("{}: {v}", checker.name()));
-        all.extend(capped(checker.name(), found.collect()));
-    }
-    all
+/// What a checker found: violations, and the parts it could not decide.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Findings {
+    pub violations: Vec<String>,
+    pub undecided: Vec<String>,
 }
 
 /// Keeps the first [`MAX_REPORTED`] of one source's violations and summarises the rest.

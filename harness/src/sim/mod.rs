@@ -9,10 +9,12 @@ mod queue;
 
 pub use queue::EventQueue;
 
+use std::collections::VecDeque;
 use std::mem;
 
 use crate::context::seeded_rng;
 use crate::host::{route, NodeHost, Tally};
+use crate::service::ServiceTime;
 use crate::trace::{Trace, Tracer};
 use crate::{
     ClientOp, Driver, DriverCommand, DriverContext, EventKind, Fault, FaultAction, FaultSchedule, FaultStrike, History,
@@ -58,6 +60,28 @@ enum SimEvent<N: Node> {
     Restart {
         node: NodeId,
     },
+    /// A busy node is free: it takes the inputs that waited (the processing model).
+    Free {
+        node: NodeId,
+    },
+}
+
+/// An input for a node: what waits in its inbox while it is busy.
+enum Input<N: Node> {
+    Message { id: u64, from: NodeId, incarnation: u32, msg: N::Msg },
+    Timer { timer: N::Timer, generation: u64 },
+    Client(ClientOp),
+}
+
+/// The processing model's state ([`crate::service`]): when each node is next free, and what
+/// waits for it.
+struct Processing<N: Node> {
+    cost: ServiceTime,
+    /// When each node is done with what it has taken (its sends leave one by one up to here).
+    free_at: Vec<Time>,
+    inbox: Vec<VecDeque<Input<N>>>,
+    /// Whether a [`SimEvent::Free`] is queued for the node.
+    wake_queued: Vec<bool>,
 }
 
 /// A simulation of one algorithm on one network.
@@ -81,6 +105,8 @@ pub struct Simulation<N: Node> {
     stepping: Vec<usize>,
     time_limit: Time,
     max_events: u64,
+    /// The processing model, when the network description has one.
+    processing: Option<Processing<N>>,
 }
 
 impl<N: Node> Simulation<N> {
@@ -97,7 +123,14 @@ impl<N: Node> Simulation<N> {
         for (step, planned) in schedule.steps().iter().enumerate() {
             queue.push(Time::ZERO + planned.at, SimEvent::Fault { step });
         }
+        let processing = network.service.map(|cost| Processing {
+            cost,
+            free_at: vec![Time::ZERO; nodes],
+            inbox: (0..nodes).map(|_| VecDeque::new()).collect(),
+            wake_queued: vec![false; nodes],
+        });
         Simulation {
+            processing,
             config,
             hosts,
             queue,
@@ -181,19 +214,18 @@ impl<N: Node> Simulation<N> {
     fn dispatch(&mut self, event: SimEvent<N>) {
         match event {
             SimEvent::Deliver { id, from, to, incarnation, msg } => {
-                self.input(to.index(), |host, now, tally, trace| {
-                    host.deliver(now, id, from, Some(incarnation), msg, tally, trace)
-                });
+                self.offer(to.index(), Input::Message { id, from, incarnation, msg });
             }
             SimEvent::Timer { node, timer, generation } => {
-                self.input(node.index(), |host, now, _, trace| host.fire(now, timer, generation, trace));
+                self.offer(node.index(), Input::Timer { timer, generation });
             }
             SimEvent::Client { node, op } => {
                 if self.hosts[node.index()].is_up() {
                     self.record(node, EventKind::Invoke(op.clone()));
-                    self.input(node.index(), |host, now, _, trace| host.client(now, op, trace));
+                    self.offer(node.index(), Input::Client(op));
                 }
             }
+            SimEvent::Free { node } => self.drain(node.index()),
             SimEvent::Wake { token } => {
                 self.dx.set_now(self.now);
                 self.driver.on_wake(&mut self.dx, token);
@@ -205,6 +237,63 @@ impl<N: Node> Simulation<N> {
             }
             SimEvent::Crash { node } => self.apply_action(FaultAction::Crash(node)),
             SimEvent::Restart { node } => self.apply_action(FaultAction::Restart(node)),
+        }
+    }
+
+    /// Hands a node an input now, or, under the processing model, queues it while the node is
+    /// busy with earlier ones (a node that took an input at this instant takes the rest of the
+    /// instant's inputs in the same step).
+    #[inline]
+    fn offer(&mut self, index: usize, input: Input<N>) {
+        if let Some(p) = &mut self.processing {
+            if p.free_at[index] > self.now && !self.hosts[index].in_step() {
+                p.inbox[index].push_back(input);
+                if !p.wake_queued[index] {
+                    p.wake_queued[index] = true;
+                    self.queue.push(p.free_at[index], SimEvent::Free { node: NodeId(index as u32) });
+                }
+                return;
+            }
+        }
+        self.take(index, input);
+    }
+
+    /// A node that was busy is free: it takes everything that waited, in one step.
+    fn drain(&mut self, index: usize) {
+        let Some(p) = &mut self.processing else { return };
+        p.wake_queued[index] = false;
+        if p.free_at[index] > self.now {
+            // Restarted since: wait for the new time.
+            p.wake_queued[index] = true;
+            self.queue.push(p.free_at[index], SimEvent::Free { node: NodeId(index as u32) });
+            return;
+        }
+        let waiting = std::mem::take(&mut p.inbox[index]);
+        for input in waiting {
+            self.take(index, input);
+        }
+    }
+
+    /// Hands a node one input (charging what receiving it costs, under the processing model).
+    fn take(&mut self, index: usize, input: Input<N>) {
+        if let Some(p) = &mut self.processing {
+            if self.hosts[index].is_up() {
+                let cost = match &input {
+                    Input::Message { msg, .. } => p.cost.receiving(|| crate::counts::wire_size(msg)),
+                    Input::Client(_) => p.cost.receiving(|| 0),
+                    Input::Timer { .. } => std::time::Duration::ZERO,
+                };
+                p.free_at[index] = p.free_at[index].max(self.now) + cost;
+            }
+        }
+        match input {
+            Input::Message { id, from, incarnation, msg } => self.input(index, |host, now, tally, trace| {
+                host.deliver(now, id, from, Some(incarnation), msg, tally, trace)
+            }),
+            Input::Timer { timer, generation } => {
+                self.input(index, |host, now, _, trace| host.fire(now, timer, generation, trace))
+            }
+            Input::Client(op) => self.input(index, |host, now, _, trace| host.client(now, op, trace)),
         }
     }
 
@@ -267,13 +356,22 @@ impl<N: Node> Simulation<N> {
         let id = self.next_message;
         self.next_message += 1;
         let nodes = self.hosts.len();
+        // Under the processing model a node's sends leave one after another as it serializes them.
+        let leaves = match &mut self.processing {
+            Some(p) => {
+                let at = p.free_at[from.index()].max(self.now) + p.cost.sending(|| crate::counts::wire_size(&msg));
+                p.free_at[from.index()] = at;
+                at
+            }
+            None => self.now,
+        };
         let fate = route(
             &mut self.transmitter,
             &self.links,
             nodes,
             &mut self.tally,
             &mut self.trace,
-            self.now,
+            leaves,
             id,
             from,
             to,
@@ -337,6 +435,10 @@ impl<N: Node> Simulation<N> {
     fn apply_action(&mut self, action: FaultAction) {
         match action {
             FaultAction::Crash(id) => {
+                if let Some(p) = &mut self.processing {
+                    // A crashed node's work is gone; what waits in its inbox finds it down.
+                    p.free_at[id.index()] = self.now;
+                }
                 if self.hosts[id.index()].crash(self.now, &mut self.trace) {
                     self.record(id, EventKind::Crashed);
                 }

@@ -111,6 +111,11 @@ pub fn probe_matrix(entries: &[Entry], seeds: u64) -> Result<Vec<reports::ProbeC
 /// Why a run fails a campaign: its violations, or work its time limit left unfinished (the
 /// campaign's limit is the family's bound after the heal).
 pub(crate) fn failures(entry: &Entry, spec: &RunSpec) -> Result<Vec<String>, Failure> {
+    Ok(judge(entry, spec)?.0)
+}
+
+/// The failures of a run, and whether a checker left part of it undecided.
+fn judge(entry: &Entry, spec: &RunSpec) -> Result<(Vec<String>, bool), Failure> {
     let (record, _) = entry.run(spec).map_err(|e| match e {
         harness::RunError::Spec(e) => Failure::Usage(e.to_string()),
         other => Failure::Run(other.to_string()),
@@ -125,12 +130,14 @@ pub(crate) fn failures(entry: &Entry, spec: &RunSpec) -> Result<Vec<String>, Fai
             unfinished.ended_by
         ));
     }
-    Ok(found)
+    Ok((found, !record.undecided.is_empty()))
 }
 
 /// What one algorithm's campaign found.
 struct Outcome {
     passed: u64,
+    /// Passed seeds on which a checker could not decide everything.
+    undecided: u64,
     failed: Vec<(u64, Vec<String>)>,
 }
 
@@ -140,17 +147,21 @@ fn run_campaign(
     classes: &[FaultClass],
     bar: &ProgressBar,
 ) -> Result<Outcome, Failure> {
-    let results: Vec<(u64, Vec<String>)> = campaign
+    let results: Vec<(u64, Vec<String>, bool)> = campaign
         .seeds
         .par_iter()
         .map(|seed| {
-            let found = failures(entry, &campaign.spec_for(entry, classes, *seed));
+            let found = judge(entry, &campaign.spec_for(entry, classes, *seed));
             bar.inc(1);
-            found.map(|v| (*seed, v))
+            found.map(|(v, undecided)| (*seed, v, undecided))
         })
         .collect::<Result<_, _>>()?;
-    let (failed, passed): (Vec<_>, Vec<_>) = results.into_iter().partition(|(_, v)| !v.is_empty());
-    Ok(Outcome { passed: passed.len() as u64, failed })
+    let (failed, passed): (Vec<_>, Vec<_>) = results.into_iter().partition(|(_, v, _)| !v.is_empty());
+    Ok(Outcome {
+        passed: passed.len() as u64,
+        undecided: passed.iter().filter(|(_, _, undecided)| *undecided).count() as u64,
+        failed: failed.into_iter().map(|(seed, v, _)| (seed, v)).collect(),
+    })
 }
 
 /// A progress bar on a terminal, nothing elsewhere.
@@ -329,8 +340,12 @@ pub fn check(args: &CheckArgs, registry: &Registry) -> Result<(String, bool), Fa
         passed += outcome.passed;
         failed += outcome.failed.len() as u64;
         let faults: Vec<String> = classes.iter().map(|c| format!("{c:?}").to_lowercase()).collect();
+        let undecided = match outcome.undecided {
+            0 => String::new(),
+            n => format!(" ({n} of them with a key the linearizability search could not decide)"),
+        };
         report.push_str(&format!(
-            "{}: {} passed, {} failed (faults: {})\n",
+            "{}: {} passed{undecided}, {} failed (faults: {})\n",
             entry.name,
             outcome.passed,
             outcome.failed.len(),

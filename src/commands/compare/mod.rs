@@ -95,12 +95,11 @@ fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], se
             ([], false) => vec![FAULT_NODES],
             (given, _) => given.to_vec(),
         };
-        let clients: Vec<u32> =
-            if axes.clients.is_empty() { vec![scenario.spec.workload.clients] } else { axes.clients.clone() };
         for (c, contender) in contenders.iter().enumerate() {
             if !scenario.families.contains(&contender.entry.family) {
                 continue;
             }
+            let clients = loads(&axes.clients, scenario, contender.entry.family);
             for &runtime in &runtimes {
                 for &n in &nodes {
                     for &client_count in &clients {
@@ -112,6 +111,16 @@ fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], se
                             spec.nodes = n;
                             spec.seed = seed;
                             spec.workload.clients = client_count;
+                            if args.run.keys.is_none() && contender.entry.family == Family::Replication {
+                                // As many keys as clients: contention per key stays as light as
+                                // at the default load, and so does checking linearizability.
+                                spec.workload.keys = spec.workload.keys.max(client_count);
+                            }
+                            if scenario.sweeps_nodes && args.run.ops.is_none() {
+                                if let Some(ops) = spec.op_target() {
+                                    spec.ops = Some(ops.max(SWEPT_OPS_PER_CLIENT * u64::from(client_count)));
+                                }
+                            }
                             cells.push(Cell { scenario: s, contender: c, spec });
                         }
                     }
@@ -120,6 +129,23 @@ fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], se
         }
     }
     cells
+}
+
+/// In a load sweep, a steady run completes at least this many ops per client (unless `--ops`
+/// says otherwise), so that most of it comes after the first election at every load.
+pub const SWEPT_OPS_PER_CLIENT: u64 = 25;
+
+/// The client counts a contender runs at under a scenario: the load axis is the replication
+/// family's; a built-in fault scenario runs at the lightest load of a sweep (the sweep is a
+/// steady-state measure; a scenario the user gave runs at every load).
+fn loads(given: &[u32], scenario: &Scenario, family: Family) -> Vec<u32> {
+    if given.is_empty() || family != Family::Replication {
+        return vec![scenario.spec.workload.clients];
+    }
+    if scenario.builtin && scenario.has_faults() {
+        return vec![*given.iter().min().expect("non-empty")];
+    }
+    given.to_vec()
 }
 
 /// Runs the grid and writes the report; returns what to print.
@@ -185,8 +211,12 @@ pub fn compare(args: &CompareArgs, registry: &Registry) -> Result<String, Failur
     };
     let files = reports::write_report(&args.out, &comparison).map_err(Failure::Run)?;
     let violations = comparison.runs.iter().filter(|r| !r.record.violations.is_empty()).count();
+    let undecided = match comparison.runs.iter().filter(|r| !r.record.undecided.is_empty()).count() {
+        0 => String::new(),
+        n => format!(", {n} with a check undecided (see the report)"),
+    };
     Ok(format!(
-        "{} runs of {} algorithms under {} scenarios in {:.1}s, {} with violations\nreport: {}\n",
+        "{} runs of {} algorithms under {} scenarios in {:.1}s, {} with violations{undecided}\nreport: {}\n",
         comparison.runs.len(),
         contenders.len(),
         scenarios.len(),

@@ -30,6 +30,8 @@ pub struct Scenario {
     pub spec: RunSpec,
     /// Whether it sweeps the cluster sizes by default (the steady scenario) or runs at one.
     pub sweeps_nodes: bool,
+    /// One of the built-in set (not a file or flags the user gave).
+    pub builtin: bool,
 }
 
 impl Scenario {
@@ -51,6 +53,7 @@ impl Scenario {
             about: about.into(),
             families: families.to_vec(),
             sweeps_nodes: spec.faults.is_empty() && spec.duration.is_none(),
+            builtin: true,
             spec,
         }
     }
@@ -139,6 +142,7 @@ pub fn selected(args: &CompareArgs, registry: &Registry) -> Result<Vec<Scenario>
                     name,
                     families,
                     sweeps_nodes: false,
+                    builtin: false,
                     spec,
                 })
             })
@@ -162,6 +166,7 @@ pub fn selected(args: &CompareArgs, registry: &Registry) -> Result<Vec<Scenario>
             about: describe(&spec),
             families: all,
             sweeps_nodes: spec.faults.is_empty() && spec.duration.is_none(),
+            builtin: false,
             spec,
         }]);
     }

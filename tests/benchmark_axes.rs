@@ -1,0 +1,170 @@
+//! The axes benchmarks are drawn on: load sweeps, bytes on the wire, per-pair (geo) latency, the
+//! simulator's processing model and link bandwidth.
+
+use std::process::{Command, Output};
+
+fn workbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_workbench")).args(args).output().expect("the binary runs")
+}
+
+fn record(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let output = workbench(&all);
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("one JSON record")
+}
+
+fn f64_at(record: &serde_json::Value, path: &[&str]) -> f64 {
+    let mut at = record;
+    for key in path {
+        at = &at[*key];
+    }
+    at.as_f64().unwrap_or_else(|| panic!("{path:?} in {record}"))
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("workbench-axes-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn usage_error(args: &[&str], needle: &str) {
+    let output = workbench(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+}
+
+#[test]
+fn a_load_sweep_draws_latency_against_throughput_and_tabulates_the_peaks() {
+    let out = temp("sweep");
+    let dir = out.to_str().unwrap();
+    let output = workbench(&[
+        "compare",
+        "raft",
+        "multi-paxos",
+        "--clients",
+        "1,16",
+        "--nodes",
+        "3",
+        "--seeds",
+        "2",
+        "--service",
+        "paxi",
+        "--out",
+        dir,
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for ext in ["svg", "png"] {
+        assert!(out.join(format!("latency_throughput_replication.{ext}")).is_file());
+    }
+    let peaks = std::fs::read_to_string(out.join("peak_throughput.csv")).unwrap();
+    let mut lines = peaks.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "scenario,algorithm,runtime,nodes,peak_ops_per_s,peak_at_clients,p99_at_lightest_ms,p99_doubled_at_clients"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "{peaks}");
+    for row in rows {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells[0], "steady");
+        assert!(cells[4].parse::<f64>().unwrap() > 0.0, "{row}");
+    }
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
+    let runs = runs.as_array().unwrap();
+    let steady = runs.iter().filter(|r| r["scenario"] == "steady").count();
+    assert_eq!(steady, 2 * 2 * 2, "2 algorithms x 2 loads x 2 seeds");
+    for run in runs.iter().filter(|r| r["scenario"] != "steady") {
+        assert_eq!(run["workload"]["clients"], 1, "a built-in fault scenario runs at the lightest load");
+    }
+    let heavy = runs.iter().find(|r| r["scenario"] == "steady" && r["workload"]["clients"] == 16).unwrap();
+    assert_eq!(heavy["ops"], 16 * 25, "a swept steady run grows with its clients");
+    assert_eq!(heavy["workload"]["keys"], 16, "as many keys as clients");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("peak-steady"), "the peak table is on the page");
+}
+
+#[test]
+fn under_the_processing_model_a_leader_saturates_and_latency_rises_with_load() {
+    let point = |clients: u32, service: bool| {
+        let clients_text = clients.to_string();
+        let ops = (25 * clients + 100).to_string();
+        let mut args = vec!["multi-paxos", "--clients", &clients_text, "--ops", &ops, "--seed", "3"];
+        if service {
+            args.extend_from_slice(&["--service", "paxi"]);
+        }
+        let r = record(&args);
+        (f64_at(&r, &["steady", "latency_ms", "p50"]), f64_at(&r, &["steady", "throughput_ops_per_s"]))
+    };
+    // Free processing: the median stays at one round trip whatever the load.
+    assert_eq!(point(1, false).0, point(64, false).0);
+    // Paxi's costs: past the knee the median climbs and throughput stops growing.
+    let (light, medium, heavy) = (point(1, true), point(32, true), point(128, true));
+    assert!(light.0 < medium.0 && medium.0 < heavy.0, "{light:?} {medium:?} {heavy:?}");
+    assert!(heavy.0 > 4.0 * light.0, "{light:?} {heavy:?}");
+    assert!(heavy.1 < 2.0 * medium.1, "saturated: {medium:?} {heavy:?}");
+    // The same seed gives the same run.
+    let args = ["raft", "--service", "paxi", "--bandwidth", "100mbit", "--clients", "8", "--seed", "5"];
+    assert_eq!(record(&args), record(&args));
+}
+
+#[test]
+fn a_slow_link_delays_big_messages_more_than_small_ones() {
+    let base = record(&["raft", "--ops", "50", "--seed", "2"]);
+    let slow = record(&["raft", "--ops", "50", "--seed", "2", "--bandwidth", "64kbit"]);
+    let (fast, slowed) =
+        (f64_at(&base, &["steady", "latency_ms", "p50"]), f64_at(&slow, &["steady", "latency_ms", "p50"]));
+    assert!(slowed > fast + 1.0, "64 kbit/s adds milliseconds per message: {fast} -> {slowed}");
+}
+
+#[test]
+fn a_region_layout_sets_latency_per_pair_and_the_timeouts_follow() {
+    let lan = record(&["raft", "--ops", "50", "--latency-profile", "lan"]);
+    let wan = record(&["raft", "--ops", "50", "--latency-profile", "global-5"]);
+    let lan_p50 = f64_at(&lan, &["steady", "latency_ms", "p50"]);
+    let wan_p50 = f64_at(&wan, &["steady", "latency_ms", "p50"]);
+    assert!((lan_p50 - 1.0).abs() < 0.01, "two one-way hops of 0.5 ms: {lan_p50}");
+    // A majority of five is the leader and two others: the second-nearest region's round trip.
+    assert!((72.0..=310.0).contains(&wan_p50), "{wan_p50}");
+    assert_eq!(wan["violations"], serde_json::json!([]));
+    // Timeouts derive from the slowest pair (Sydney-Ireland, 155 ms one way).
+    let detect = wan["params"]["detect"].as_str().unwrap();
+    assert!(detect.starts_with("3096ms"), "{detect}");
+    usage_error(&["run", "raft", "--latency-profile", "mars"], "global-5");
+}
+
+#[test]
+fn a_scenario_file_gives_latency_per_pair() {
+    let path = temp("pairs").join("pairs.toml");
+    std::fs::write(
+        &path,
+        "algorithm = \"raft\"\nnodes = 3\nops = 40\n[network]\nlatency = \"1ms\"\n\
+         [network.links]\n\"0-1\" = \"20ms\"\n\"0-2\" = \"20ms\"\n\"1-2\" = \"20ms\"\n",
+    )
+    .unwrap();
+    let r = record(&["--scenario", path.to_str().unwrap()]);
+    assert!((f64_at(&r, &["steady", "latency_ms", "p50"]) - 40.0).abs() < 0.01, "{r}");
+    assert_eq!(r["network"]["links"]["0-1"], "const:20ms");
+
+    std::fs::write(&path, "algorithm = \"raft\"\nnodes = 3\n[network.links]\n\"0-5\" = \"20ms\"\n").unwrap();
+    usage_error(&["run", "--scenario", path.to_str().unwrap()], "links");
+    std::fs::write(&path, "algorithm = \"raft\"\n[network.links]\n\"0-0\" = \"20ms\"\n").unwrap();
+    usage_error(&["run", "--scenario", path.to_str().unwrap()], "names one node twice");
+    usage_error(&["run", "raft", "--service", "recv=1s"], "at most");
+    usage_error(&["run", "raft", "--runtime", "threads", "--service", "paxi"], "service");
+    usage_error(&["run", "raft", "--bandwidth", "0bit"], "bandwidth");
+}
+
+#[test]
+fn the_record_counts_bytes_by_kind() {
+    let r = record(&["suzuki-kasami", "--nodes", "16", "--ops", "50"]);
+    let total = r["bytes_total"].as_u64().unwrap();
+    let by_kind: u64 = r["bytes_by_kind"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, by_kind);
+    assert!(total > 0 && r["bytes_per_op"].as_f64().unwrap() > 0.0);
+}

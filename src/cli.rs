@@ -175,6 +175,24 @@ pub struct RunFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<u32>,
+    /// Replication: the share of commands that are reads, in [0, 1] [0.3 reads, 0.4 puts, 0.2
+    /// appends, 0.1 compare-and-sets].
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_share: Option<f64>,
+    /// Replication: key popularity is Zipf with this exponent (0.99 is YCSB's) [0: uniform].
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_skew: Option<f64>,
+    /// Replication: bytes of each written value [0: a short id].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_size: Option<u32>,
+    /// Replication: open-loop Poisson arrivals at this many commands per second, each taken by
+    /// an idle client [closed loop].
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrival_rate: Option<f64>,
     /// Replication: a client resends a command unanswered for this long [the low end of the
     /// detection range: 150ms on the default network].
     #[arg(long, value_parser = harness::parse_duration)]

@@ -168,3 +168,43 @@ fn the_record_counts_bytes_by_kind() {
     assert_eq!(total, by_kind);
     assert!(total > 0 && r["bytes_per_op"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn an_open_loop_keeps_its_rate_until_the_leader_saturates() {
+    let point = |rate: &str| {
+        let r = record(&["multi-paxos", "--service", "paxi", "--arrival-rate", rate, "--ops", "3000", "--keys", "100"]);
+        (f64_at(&r, &["steady", "latency_ms", "p50"]), f64_at(&r, &["steady", "throughput_ops_per_s"]))
+    };
+    let (light, heavy) = (point("2000"), point("9000"));
+    assert!((light.1 - 2000.0).abs() < 100.0, "below capacity the arrivals are served: {light:?}");
+    assert!(heavy.1 < 8500.0 && heavy.0 > 3.0 * light.0, "past capacity a queue grows: {light:?} {heavy:?}");
+}
+
+#[test]
+fn the_workload_knobs_shape_the_commands() {
+    let dir = temp("workload");
+    let history = |extra: &[&str]| {
+        let path = dir.join("h.edn");
+        let mut args = vec!["raft", "--ops", "400", "--keys", "50", "--history", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let r = record(&args);
+        assert_eq!(r["violations"], serde_json::json!([]), "{r}");
+        (r, std::fs::read_to_string(&path).unwrap())
+    };
+    let invocations =
+        |text: &str| text.lines().filter(|l| l.contains(":type :invoke")).map(str::to_string).collect::<Vec<_>>();
+    let (_, reads_only) = history(&["--read-share", "1"]);
+    assert!(invocations(&reads_only).iter().all(|l| l.contains(":f :read")));
+    let (_, writes_only) = history(&["--read-share", "0"]);
+    assert!(invocations(&writes_only).iter().all(|l| !l.contains(":f :read")));
+    let (_, skewed) = history(&["--key-skew", "1.5"]);
+    let on_key_0 = invocations(&skewed).iter().filter(|l| l.contains(":value [0 ")).count();
+    assert!(on_key_0 > 400 / 5, "key 0 is the most popular under Zipf 1.5: {on_key_0} of 400");
+    let (small, _) = history(&[]);
+    let (big, _) = history(&["--value-size", "1000"]);
+    assert!(f64_at(&big, &["bytes_per_op"]) > 5.0 * f64_at(&small, &["bytes_per_op"]), "the byte counts see values");
+    usage_error(&["run", "raft", "--read-share", "1.5"], "read_share");
+    usage_error(&["run", "raft", "--arrival-rate", "0"], "arrival_rate");
+    usage_error(&["run", "raft", "--value-size", "2000000"], "value_size");
+    usage_error(&["run", "raft", "--key-skew", "-1"], "key_skew");
+}

@@ -243,6 +243,20 @@ pub struct Workload {
     /// `[0, client_think]` before its next command (0: at once, a closed loop at full speed).
     #[serde(with = "crate::text::duration")]
     pub client_think: Duration,
+    /// Replication: the share of commands that are reads, in [0, 1]; the rest are writes (puts,
+    /// appends and compare-and-sets, 4:2:1). `None`: the default mix of 30% reads, 40% puts, 20%
+    /// appends and 10% compare-and-sets.
+    pub read_share: Option<f64>,
+    /// Replication: key popularity is Zipf with this exponent (0: every key alike; 0.99 is
+    /// YCSB's skew).
+    pub key_skew: f64,
+    /// Replication: bytes of each written value (0: a short id like `3.17`). Values are still
+    /// unique; the byte counts see the size.
+    pub value_size: u32,
+    /// Replication: open-loop arrivals, commands per second (Poisson): a command arrives whether
+    /// or not earlier ones were answered, and is taken by an idle client (a new one if all are
+    /// busy, up to the client limit). `None`: closed loop, `clients` clients.
+    pub arrival_rate: Option<f64>,
 }
 
 impl Default for Workload {
@@ -258,6 +272,10 @@ impl Default for Workload {
             keys: 5,
             client_timeout: None,
             client_think: Duration::ZERO,
+            read_share: None,
+            key_skew: 0.0,
+            value_size: 0,
+            arrival_rate: None,
         }
     }
 }
@@ -355,6 +373,12 @@ pub mod limits {
     pub const CLIENTS: u32 = 100_000;
     /// Replication keys.
     pub const KEYS: u32 = 10_000_000;
+    /// Bytes of a written value.
+    pub const VALUE_SIZE: u32 = 1 << 20;
+    /// Open-loop arrivals per second.
+    pub const ARRIVAL_RATE: f64 = 10_000_000.0;
+    /// The Zipf exponent of key popularity.
+    pub const KEY_SKEW: f64 = 10.0;
     /// Faults in a plan.
     pub const FAULTS: usize = 10_000;
     /// Simulator events (`max_events`).
@@ -456,7 +480,7 @@ impl RunSpec {
                 return error("initiator", format!("node {id} does not exist (nodes are 0..{})", self.nodes - 1));
             }
         }
-        if w.clients == 0 && self.op_target().is_some() {
+        if w.clients == 0 && self.op_target().is_some() && w.arrival_rate.is_none() {
             return error("clients", "0 clients cannot complete ops (give --duration for a quiet run)".into());
         }
         if w.clients > limits::CLIENTS {
@@ -464,6 +488,28 @@ impl RunSpec {
         }
         if w.keys == 0 || w.keys > limits::KEYS {
             return error("keys", format!("must be in 1..={} (got {})", limits::KEYS, w.keys));
+        }
+        if let Some(share) = w.read_share {
+            if !(0.0..=1.0).contains(&share) {
+                return error("read_share", format!("must be a share in [0, 1] (got {share})"));
+            }
+        }
+        if !(0.0..=limits::KEY_SKEW).contains(&w.key_skew) {
+            return error("key_skew", format!("must be in [0, {}] (got {})", limits::KEY_SKEW, w.key_skew));
+        }
+        if w.value_size > limits::VALUE_SIZE {
+            return error("value_size", format!("at most {} bytes (got {})", limits::VALUE_SIZE, w.value_size));
+        }
+        if let Some(rate) = w.arrival_rate {
+            if !(rate > 0.0 && rate <= limits::ARRIVAL_RATE) {
+                return error(
+                    "arrival_rate",
+                    format!("must be above 0 and at most {} commands per second (got {rate})", limits::ARRIVAL_RATE),
+                );
+            }
+            if self.op_target().is_none() && self.duration.is_none() {
+                return error("arrival_rate", "an open loop needs ops or a duration to end".into());
+            }
         }
         if self.faults.faults.len() > limits::FAULTS {
             return error("faults", format!("at most {} faults (got {})", limits::FAULTS, self.faults.faults.len()));

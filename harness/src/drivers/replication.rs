@@ -11,6 +11,15 @@
 //! - on silence for `client_timeout` it sends the same command (same client id and sequence
 //!   number) to the next node, and suspects the silent one.
 //!
+//! With `arrival_rate`, the loop is open: commands arrive at exponentially distributed intervals
+//! (a Poisson process) whether or not earlier ones were answered; an idle client takes each one,
+//! and a new client joins when all are busy (a client is one process of the history: one command
+//! outstanding at a time). Newcomers send to the leader the clients know of. Arrivals start once
+//! a first command has been answered, so the queue of the first election is not measured.
+//!
+//! Keys are uniform or Zipf-distributed (`key_skew`); `read_share` sets the share of reads;
+//! `value_size` pads each written value to that many bytes.
+//!
 //! The store's deduplication makes retries take effect once. Each client's commands, with
 //! invocation and completion times, form the history the linearizability checker reads; a
 //! command still unanswered at the end has an unknown outcome.
@@ -19,6 +28,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rand::Rng;
+use rand_distr::{Distribution, Exp, Zipf};
 
 use crate::kv::{Command, Key, KvOp};
 use crate::{ClientOp, ClientOperation, ClientReply, Driver, DriverContext, Event, NodeId, ReplyOutcome, Workload};
@@ -54,6 +64,14 @@ const WAKE_TIMEOUT: u64 = 0;
 const WAKE_RESEND: u64 = 1;
 /// The client's think time after `command` is over: its next command starts.
 const WAKE_NEXT: u64 = 2;
+/// Open loop: the next command arrives.
+const WAKE_ARRIVAL: u64 = 3;
+
+impl Client {
+    fn new(target: NodeId, known: Option<(u64, NodeId)>) -> Self {
+        Client { target, known, suspect: None, outstanding: None, next_seq: 1 }
+    }
+}
 
 #[derive(Debug)]
 struct Client {
@@ -68,10 +86,21 @@ struct Client {
     next_seq: u64,
 }
 
-/// Closed-loop clients issuing a mix of puts, gets, appends and compare-and-sets.
+/// Clients issuing a mix of puts, gets, appends and compare-and-sets, in a closed loop or at
+/// open-loop arrivals.
 pub struct ReplicationDriver {
     nodes: usize,
     workload: Workload,
+    /// Key popularity, when skewed.
+    zipf: Option<Zipf<f64>>,
+    /// Open loop: clients with nothing outstanding, and arrivals waiting for one (only when the
+    /// client limit is reached).
+    idle: Vec<usize>,
+    backlog: u64,
+    /// Open loop: whether arrivals have started (after the first answer).
+    arriving: bool,
+    /// The newest (term, leader) any client has heard of: where a newcomer sends first.
+    latest: Option<(u64, NodeId)>,
     timing: ClientTiming,
     target: Option<u64>,
     clients: Vec<Client>,
@@ -91,17 +120,20 @@ fn token(command: usize, attempt: u32, what: u64) -> u64 {
 impl ReplicationDriver {
     /// `clients` clients for a cluster of `nodes`, completing `target` commands.
     pub fn new(nodes: usize, workload: Workload, timing: ClientTiming, target: Option<u64>) -> Self {
-        let clients = (0..workload.clients)
-            .map(|c| Client {
-                target: NodeId(c % nodes as u32),
-                known: None,
-                suspect: None,
-                outstanding: None,
-                next_seq: 1,
-            })
-            .collect();
+        let clients = (0..workload.clients).map(|c| Client::new(NodeId(c % nodes as u32), None)).collect();
+        let zipf = (workload.key_skew > 0.0)
+            .then(|| Zipf::new(f64::from(workload.keys), workload.key_skew).expect("validated skew"));
         ReplicationDriver {
             nodes,
+            idle: if workload.arrival_rate.is_some() {
+                (0..workload.clients as usize).rev().collect()
+            } else {
+                Vec::new()
+            },
+            backlog: 0,
+            arriving: false,
+            latest: None,
+            zipf,
             workload,
             timing,
             target,
@@ -114,9 +146,23 @@ impl ReplicationDriver {
     }
 
     fn generate(&self, dx: &mut DriverContext, client: usize, seq: u64) -> KvOp {
-        let key = dx.rng().random_range(0..self.workload.keys);
-        let value = format!("{client}.{seq}");
-        match dx.rng().random_range(0..10) {
+        let key = match &self.zipf {
+            Some(zipf) => (zipf.sample(dx.rng()) as u32).clamp(1, self.workload.keys) - 1,
+            None => dx.rng().random_range(0..self.workload.keys),
+        };
+        let mut value = format!("{client}.{seq}");
+        let size = self.workload.value_size as usize;
+        if value.len() < size {
+            value.extend(std::iter::repeat_n('.', size - value.len()));
+        }
+        // 0-3 put, 4-6 get, 7-8 append, 9 compare-and-set; with a read share, reads at that
+        // rate and writes 4:2:1 otherwise.
+        let kind = match self.workload.read_share {
+            None => dx.rng().random_range(0..10),
+            Some(share) if dx.rng().random_bool(share) => 4,
+            Some(_) => [0, 1, 2, 3, 7, 8, 9][dx.rng().random_range(0..7)],
+        };
+        match kind {
             0..=3 => KvOp::Put { key, value },
             4..=6 => KvOp::Get { key },
             7..=8 => KvOp::Append { key, value },
@@ -166,6 +212,56 @@ impl ReplicationDriver {
         dx.wake_after(self.timing.timeout, token(index, attempt, WAKE_TIMEOUT));
     }
 
+    /// Open loop: schedules the next arrival, if the budget allows one.
+    fn schedule_arrival(&mut self, dx: &mut DriverContext) {
+        let Some(rate) = self.workload.arrival_rate else { return };
+        if self.target.is_some_and(|t| self.issued + self.backlog >= t) {
+            return;
+        }
+        let gap: f64 = Exp::new(rate).expect("validated rate").sample(dx.rng());
+        dx.wake_after(Duration::from_secs_f64(gap), WAKE_ARRIVAL);
+    }
+
+    /// Open loop: a command arrives; an idle client (or a new one) takes it.
+    fn arrive(&mut self, dx: &mut DriverContext) {
+        let client = match self.idle.pop() {
+            Some(client) => Some(client),
+            None if self.clients.len() < crate::limits::CLIENTS as usize => {
+                let first = self.latest.map_or(NodeId(self.clients.len() as u32 % self.nodes as u32), |(_, n)| n);
+                self.clients.push(Client::new(first, self.latest));
+                Some(self.clients.len() - 1)
+            }
+            None => None,
+        };
+        match client {
+            Some(client) => self.next_command(dx, client),
+            None => self.backlog += 1,
+        }
+        self.schedule_arrival(dx);
+    }
+
+    /// A client is done with its command: in the open loop it takes a waiting arrival or idles;
+    /// in the closed loop it starts the next command, after its think time.
+    fn done(&mut self, dx: &mut DriverContext, client: usize, index: usize) {
+        if self.workload.arrival_rate.is_some() {
+            if !self.arriving {
+                self.arriving = true;
+                self.schedule_arrival(dx);
+            }
+            if self.backlog > 0 {
+                self.backlog -= 1;
+                self.next_command(dx, client);
+            } else {
+                self.idle.push(client);
+            }
+        } else if self.workload.client_think.is_zero() {
+            self.next_command(dx, client);
+        } else {
+            let think = dx.rng().random_range(Duration::ZERO..=self.workload.client_think);
+            dx.wake_after(think, token(index, 0, WAKE_NEXT));
+        }
+    }
+
     /// The node after `node` in turn, skipping the client's suspect (unless it is the only other).
     fn next_node(&self, client: usize, node: NodeId) -> NodeId {
         let step = |n: NodeId| NodeId((n.0 + 1) % self.nodes as u32);
@@ -179,6 +275,15 @@ impl ReplicationDriver {
 
 impl Driver for ReplicationDriver {
     fn start(&mut self, dx: &mut DriverContext) {
+        if self.workload.arrival_rate.is_some() {
+            // One command first: arrivals start once the cluster has answered it, so the open
+            // loop measures service, not the queue that piled up during the first election.
+            let probe = self.idle.pop().unwrap_or_else(|| {
+                self.clients.push(Client::new(NodeId(0), None));
+                self.clients.len() - 1
+            });
+            return self.next_command(dx, probe);
+        }
         for client in 0..self.clients.len() {
             self.next_command(dx, client);
         }
@@ -204,13 +309,11 @@ impl Driver for ReplicationDriver {
                 if state.suspect == Some(node) {
                     state.suspect = None;
                 }
-                self.completed += 1;
-                if self.workload.client_think.is_zero() {
-                    self.next_command(dx, client);
-                } else {
-                    let think = dx.rng().random_range(Duration::ZERO..=self.workload.client_think);
-                    dx.wake_after(think, token(index, 0, WAKE_NEXT));
+                if self.latest.is_none_or(|(term, _)| state.known.is_some_and(|(t, _)| t >= term)) {
+                    self.latest = state.known;
                 }
+                self.completed += 1;
+                self.done(dx, client, index);
             }
             ReplyOutcome::NotLeader { hint, term } => {
                 self.history[index].redirects += 1;
@@ -235,6 +338,9 @@ impl Driver for ReplicationDriver {
     }
 
     fn on_wake(&mut self, dx: &mut DriverContext, token: u64) {
+        if token == WAKE_ARRIVAL {
+            return self.arrive(dx);
+        }
         let command = (token >> 24) as usize;
         let attempt = ((token >> 2) & 0x3F_FFFF) as u32;
         let Some(operation) = self.history.get(command) else { return };

@@ -18,6 +18,8 @@ pub struct Entry {
     pub run_traced: fn(&RunSpec) -> Result<(RunRecord, RunOutcome), RunError>,
     /// The fault classes it is designed to survive.
     pub tolerates: &'static [harness::FaultClass],
+    /// How many nodes a campaign may have down at once ([`Algorithm::crash_budget`]).
+    pub crash_budget: fn(&harness::RunSpec) -> usize,
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
     pub formula: fn(usize) -> Option<Result<FormulaRow, RunError>>,
 }
@@ -33,6 +35,7 @@ fn entry<A: Algorithm>() -> Entry {
         run_traced: harness::run_traced::<A>,
         formula: harness::formula::check::<A>,
         tolerates: A::TOLERATES,
+        crash_budget: A::crash_budget,
     }
 }
 

@@ -89,7 +89,16 @@ pub mod targeted {
 
 /// A random plan for `nodes` nodes drawing from `classes` (empty classes: no faults); `leaders`
 /// says whether the algorithm has a leader (and may get the targeted elements).
-pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass], leaders: bool) -> FaultPlan {
+///
+/// At most `down` nodes are crashed at any moment (a minority for most algorithms:
+/// [`crate::Algorithm::crash_budget`]).
+pub fn random_plan(
+    rng: &mut ChaCha8Rng,
+    nodes: usize,
+    classes: &[FaultClass],
+    leaders: bool,
+    down: usize,
+) -> FaultPlan {
     let mut faults = Vec::new();
     if classes.is_empty() || nodes < 2 {
         return FaultPlan { faults };
@@ -99,7 +108,9 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass], l
         // Up to half the plans of a leader-based algorithm are targeted.
         match rng.random_range(0..8) {
             0 | 1 if allowed(FaultClass::Partition) => return FaultPlan { faults: targeted::voter_bounce(rng) },
-            2 | 3 => return FaultPlan { faults: targeted::lag_then_power_failure(rng, nodes) },
+            2 | 3 if down >= (nodes - 1) / 2 => {
+                return FaultPlan { faults: targeted::lag_then_power_failure(rng, nodes) }
+            }
             _ => {}
         }
     }
@@ -116,7 +127,7 @@ pub fn random_plan(rng: &mut ChaCha8Rng, nodes: usize, classes: &[FaultClass], l
             FaultClass::Crash => {
                 // At most a minority down at any moment: count overlapping crash windows.
                 let overlapping = crashed.iter().filter(|(a, u)| *a < until && at < *u).count();
-                if overlapping + 1 > (nodes - 1) / 2 {
+                if overlapping + 1 > down.min((nodes - 1) / 2) {
                     continue;
                 }
                 crashed.push((at, until));
@@ -181,7 +192,8 @@ mod tests {
     fn plans_are_valid_healed_and_never_crash_a_majority() {
         for seed in 0..500 {
             let mut rng = seeded_rng(seed, 0);
-            let plan = random_plan(&mut rng, 5, &[FaultClass::Crash, FaultClass::Partition, FaultClass::Timing], true);
+            let plan =
+                random_plan(&mut rng, 5, &[FaultClass::Crash, FaultClass::Partition, FaultClass::Timing], true, 2);
             plan.validate(5).unwrap();
             for fault in &plan.faults {
                 let ends = match fault.trigger {
@@ -212,8 +224,8 @@ mod tests {
     fn the_same_seed_draws_the_same_plan() {
         let classes = [FaultClass::Crash, FaultClass::Partition];
         assert_eq!(
-            random_plan(&mut seeded_rng(9, 0), 5, &classes, true),
-            random_plan(&mut seeded_rng(9, 0), 5, &classes, true)
+            random_plan(&mut seeded_rng(9, 0), 5, &classes, true, 2),
+            random_plan(&mut seeded_rng(9, 0), 5, &classes, true, 2)
         );
     }
 }

@@ -85,6 +85,13 @@ pub trait Algorithm: Node {
         None
     }
 
+    /// How many nodes may be down at once in a fault campaign for `spec` and the algorithm still
+    /// make progress: a minority by default; less where quorums are larger than a majority (the
+    /// Flexible Paxos variant), so a campaign's stall is never mistaken for a bug.
+    fn crash_budget(spec: &RunSpec) -> usize {
+        spec.nodes.saturating_sub(1) / 2
+    }
+
     /// The fault classes this algorithm is designed to survive, for fault campaigns
     /// (`workbench check`): a campaign draws only these, so every failure it finds is a bug.
     const TOLERATES: &'static [crate::FaultClass] = &[crate::FaultClass::Timing];

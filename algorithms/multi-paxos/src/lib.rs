@@ -33,7 +33,15 @@
 //! 2(N-1) per slot it recovers; heartbeats (N-1 per 50 ms) are failure detection and counted
 //! apart.
 //!
-//! **Variants:** the teaching mutant `bug-skip-recovery`.
+//! **Variants.** `flexible` is Flexible Paxos (Howard, Malkhi & Spiegelman, "Flexible Paxos:
+//! Quorum intersection revisited", 2016): phase 1 needs only intersect every phase-2 quorum, not
+//! every phase-1 quorum, so a leader chooses with `Q2` acceptances (`--param q2=K`, default
+//! ⌊N/2⌋) and elections take `Q1 = N - Q2 + 1` promises (`--param q1` may be larger; `Q1 + Q2 ≤ N`
+//! is refused). Steady state sends the same 2(N-1) messages but waits only for the `Q2 - 1`
+//! fastest followers (on a WAN, the nearest); the price is at leader change, which needs `Q1` live
+//! nodes, so it tolerates `N - max(Q1, Q2)` crashes (campaigns draw no more). The teaching mutants
+//! are `bug-skip-recovery` and `bug-flexible-disjoint` (`Q1 = N - Q2`: a new leader's promises can
+//! miss a chosen value; state machine safety and one value per slot, counted at `Q2`, catch it).
 //!
 //! **Built on Basic Paxos.** This crate depends on the `paxos` crate for what the two share
 //! unchanged: [`paxos::Ballot`], the acceptor's stable storage [`paxos::Disk`], [`paxos::Value`]
@@ -110,10 +118,6 @@ pub struct MultiPaxos {
 }
 
 impl MultiPaxos {
-    fn majority(&self) -> usize {
-        self.nodes / 2 + 1
-    }
-
     fn reset_election_timer(&self, cx: &mut Context<Self>) {
         let (low, high) = self.config.election_timeout;
         cx.set_timer_between(MultiPaxosTimer::Election, low, high);
@@ -168,7 +172,7 @@ impl MultiPaxos {
         if ballot != self.ballot {
             return;
         }
-        let majority = self.majority();
+        let majority = self.config.quorums.phase1;
         let Role::Candidate { promised, found, .. } = &mut self.role else { return };
         promised.insert(from);
         for (slot, b, value) in accepted {
@@ -223,7 +227,7 @@ impl MultiPaxos {
         if !matches!(self.role, Role::Leader) || ballot != self.ballot {
             return;
         }
-        let majority = self.majority();
+        let majority = self.config.quorums.phase2;
         let Some(proposal) = self.proposals.get_mut(&slot) else { return };
         proposal.accepted.insert(from);
         if proposal.accepted.len() < majority {
@@ -449,7 +453,12 @@ impl Algorithm for MultiPaxos {
     }
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
-        vec![Box::new(harness::checkers::OneValuePerSlot { nodes: spec.nodes })]
+        let quorums = quorums_of(spec);
+        vec![Box::new(harness::checkers::OneValuePerSlot { nodes: spec.nodes, chosen_by: quorums.phase2 })]
+    }
+
+    fn crash_budget(spec: &RunSpec) -> usize {
+        quorums_of(spec).tolerated(spec.nodes).min(spec.nodes.saturating_sub(1) / 2)
     }
 
     /// One client, one command at a time, after the first election: 2(N-1) per command.
@@ -465,4 +474,12 @@ impl Algorithm for MultiPaxos {
             },
         })
     }
+}
+
+/// The quorums `spec` asks for (a majority if its parameters do not parse: the run refuses them
+/// before it starts).
+fn quorums_of(spec: &RunSpec) -> config::Quorums {
+    let mut params = harness::Params::new(&spec.params);
+    config::Quorums::of(spec.nodes, spec.variant.as_deref(), &mut params)
+        .unwrap_or_else(|_| config::Quorums::majority(spec.nodes))
 }

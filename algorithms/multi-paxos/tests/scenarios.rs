@@ -165,3 +165,52 @@ fn an_unreliable_network_with_leader_crashes_keeps_safety() {
         assert!(leaders(&history).len() >= 2, "seed {seed}: the crashes hit a leader at least once");
     }
 }
+
+fn flexible(q2: usize, spec: RunSpec) -> RunSpec {
+    let mut spec = RunSpec { variant: Some("flexible".into()), ..spec };
+    spec.params.insert("q2".into(), q2.to_string());
+    spec
+}
+
+// Howard, Malkhi & Spiegelman 2016: a value is chosen by any Q2 acceptors as long as every
+// phase-1 quorum meets every phase-2 quorum. With N = 5 and Q2 = 2, the leader and one follower
+// choose values while three followers are down, where a majority would stall.
+#[test]
+fn flexible_paxos_chooses_with_a_phase_two_quorum_smaller_than_a_majority() {
+    let base = RunSpec { ops: Some(60), duration: Some(Duration::from_secs(5)), ..spec(5, 2) };
+    let (leader_at, leader) = first_leader(&flexible(2, base.clone()));
+    let followers: Vec<NodeId> = NodeId::all(5).filter(|n| *n != leader).collect();
+    let crash_at = leader_at.0 / 1_000_000 + 20;
+    let crashes: Vec<String> = followers[..3].iter().map(|n| format!("crash:{}@{crash_at}ms", n.0)).collect();
+    let (record, _) = run(&RunSpec { faults: faults(&crashes), ..flexible(2, base.clone()) });
+    assert_eq!(record.ops, 60, "Q2 = 2: the leader and one follower go on");
+    let (record, _) = run(&RunSpec { faults: faults(&crashes), ..base });
+    assert!(record.ops < 60 && record.unfinished.is_some(), "a majority stalls with three of five down");
+}
+
+// The price: Q1 = N - Q2 + 1 = 4, so after the leader crashes a new one needs every other node.
+// With one more node down, nobody can be elected.
+#[test]
+fn flexible_paxos_pays_for_a_small_phase_two_quorum_at_leader_change() {
+    let base = RunSpec { duration: Some(Duration::from_secs(4)), ops: None, ..spec(5, 4) };
+    let (leader_at, leader) = first_leader(&flexible(2, base.clone()));
+    let other = NodeId::all(5).find(|n| *n != leader).unwrap();
+    let at = leader_at.0 / 1_000_000 + 100;
+    let plan = faults(&[format!("crash:{}@{at}ms", leader.0), format!("crash:{}@{at}ms", other.0)]);
+    let (flex, history) = run(&RunSpec { faults: plan.clone(), ..flexible(2, base.clone()) });
+    assert_eq!(leaders(&history).len(), 1, "no second leader with Q1 = 4 and two of five down");
+    assert!(flex.faults[0].new_leader_ms.is_none());
+    let (majority, history) = run(&RunSpec { faults: plan, ..base });
+    assert!(leaders(&history).len() > 1 && majority.faults[0].new_leader_ms.is_some(), "a majority re-elects");
+}
+
+#[test]
+fn flexible_quorums_that_need_not_meet_are_refused_and_the_mutant_takes_them() {
+    let mut spec = flexible(2, spec(5, 1));
+    spec.params.insert("q1".into(), "3".into());
+    let error = harness::prepare::<MultiPaxos>(&spec).err().expect("refused").to_string();
+    assert!(error.contains("q1 + q2 must exceed N"), "{error}");
+    spec.params.remove("q1");
+    spec.variant = Some("bug-flexible-disjoint".into());
+    assert!(harness::prepare::<MultiPaxos>(&spec).is_ok());
+}

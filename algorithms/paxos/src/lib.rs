@@ -454,7 +454,7 @@ impl Algorithm for Paxos {
     }
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
-        vec![Box::new(harness::checkers::OneValuePerSlot { nodes: spec.nodes })]
+        vec![Box::new(harness::checkers::OneValuePerSlot::majority(spec.nodes))]
     }
 
     /// One client, one command at a time, no contention: 5(N-1) per command.

@@ -1,6 +1,6 @@
 //! Paxos safety (Lamport, "Paxos Made Simple" §2.1; TLA+ `Consistency` in `Paxos.tla`): at most
 //! one value is chosen per log slot. A value is *chosen* for a slot when a majority of acceptors
-//! have accepted it under one proposal number; the checker replays every acceptor's `Accepted`
+//! (Flexible Paxos: a phase-2 quorum) have accepted it under one proposal number; the checker replays every acceptor's `Accepted`
 //! observations, notes each value the moment a majority holds it, and reports a slot that
 //! gets a second, different value. It also reports a proposal number carrying two values for one
 //! slot, which the protocol rules out (one proposer per number, one value per proposal).
@@ -14,6 +14,15 @@ use super::Checker;
 /// At most one value is chosen per slot.
 pub struct OneValuePerSlot {
     pub nodes: usize,
+    /// How many acceptors choose a value: a majority, or Flexible Paxos's phase-2 quorum.
+    pub chosen_by: usize,
+}
+
+impl OneValuePerSlot {
+    /// A value is chosen by a majority of `nodes`.
+    pub fn majority(nodes: usize) -> Self {
+        OneValuePerSlot { nodes, chosen_by: nodes / 2 + 1 }
+    }
 }
 
 /// What the acceptors have accepted for one (slot, ballot).
@@ -28,7 +37,7 @@ impl Checker for OneValuePerSlot {
     }
 
     fn check(&self, history: &History) -> Vec<String> {
-        let majority = self.nodes / 2 + 1;
+        let majority = self.chosen_by;
         let mut proposals: BTreeMap<(u64, u64), Proposal> = BTreeMap::new();
         let mut chosen: BTreeMap<u64, (u64, u64, Time)> = BTreeMap::new();
         let mut violations = Vec::new();
@@ -81,7 +90,7 @@ mod tests {
             (4, 1, accepted(1, 21, 7)), // chosen again, same value
             (5, 2, accepted(2, 21, 9)), // one acceptor only: not chosen
         ]);
-        assert!(OneValuePerSlot { nodes: 3 }.check(&h).is_empty());
+        assert!(OneValuePerSlot::majority(3).check(&h).is_empty());
     }
 
     #[test]
@@ -92,7 +101,7 @@ mod tests {
             (3, 2, accepted(1, 21, 8)),
             (4, 1, accepted(1, 21, 8)),
         ]);
-        let violations = OneValuePerSlot { nodes: 3 }.check(&h);
+        let violations = OneValuePerSlot::majority(3).check(&h);
         assert_eq!(violations.len(), 1, "{violations:?}");
         assert!(violations[0].starts_with("slot 1 chose 0x8 in ballot 21"), "{violations:?}");
     }
@@ -100,6 +109,6 @@ mod tests {
     #[test]
     fn two_values_in_one_ballot_fail() {
         let h = History::from_millis([(1, 0, accepted(3, 10, 7)), (2, 1, accepted(3, 10, 8))]);
-        assert_eq!(OneValuePerSlot { nodes: 3 }.check(&h).len(), 1);
+        assert_eq!(OneValuePerSlot::majority(3).check(&h).len(), 1);
     }
 }

@@ -85,7 +85,8 @@ impl Campaign {
         spec.ops = Some(ops);
         spec.duration = Some(HEALED_BY + bound(entry.family));
         spec.max_events = spec.max_events.or(Some(MAX_EVENTS));
-        spec.faults = random_plan(&mut rng, spec.nodes, classes, entry.family.has_leaders());
+        let down = (entry.crash_budget)(&spec);
+        spec.faults = random_plan(&mut rng, spec.nodes, classes, entry.family.has_leaders(), down);
         if entry.family == Family::Election {
             // Elections are provoked by the driver as well as by the plan.
             spec.workload.crash_leader = Some(true);

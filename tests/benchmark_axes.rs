@@ -208,3 +208,28 @@ fn the_workload_knobs_shape_the_commands() {
     usage_error(&["run", "raft", "--value-size", "2000000"], "value_size");
     usage_error(&["run", "raft", "--key-skew", "-1"], "key_skew");
 }
+
+#[test]
+fn on_a_wan_the_built_in_fault_scenarios_stretch_with_failure_detection() {
+    let out = temp("wan");
+    let output = workbench(&[
+        "compare",
+        "raft",
+        "--latency-profile",
+        "global-3",
+        "--nodes",
+        "3",
+        "--seeds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
+    let crash = runs.as_array().unwrap().iter().find(|r| r["scenario"] == "leader-crash").unwrap();
+    // Detection takes up to 4.248 s (ten round trips of Ireland-Tokyo, doubled): 15 x 300 ms.
+    assert_eq!(crash["faults"][0]["at_ms"], 15_000.0, "{}", crash["faults"]);
+    assert_eq!(crash["elapsed_ms"], 45_000.0);
+    assert!(crash["faults"][0]["new_leader_ms"].as_f64().is_some(), "a leader was there to crash, and a new one came");
+}

@@ -176,10 +176,36 @@ pub fn selected(args: &CompareArgs, registry: &Registry) -> Result<Vec<Scenario>
         if scenario.has_faults() || scenario.spec.network.reorder {
             // Fault scenarios run for their fixed duration, whatever `--ops` says.
             scenario.spec.ops = None;
+            stretch(scenario);
         }
     }
     Ok(scenarios)
 }
+
+/// The built-in fault scenarios strike at 1 s and heal at 2 s of a 3 s run: time for a first
+/// leader, and for a new one, on networks whose failure detection takes at most 300 ms (the
+/// default). On a slower network (a WAN layout) every time is stretched by the same whole factor,
+/// so a fault still strikes a running cluster and leaves it as long to recover.
+fn stretch(scenario: &mut Scenario) {
+    let detect = harness::Timing::of(&scenario.spec.network, harness::RuntimeKind::Sim).detect.1;
+    let factor = detect.as_nanos().div_ceil(DETECT_COVERED.as_nanos()).max(1) as u32;
+    if factor == 1 {
+        return;
+    }
+    for fault in &mut scenario.spec.faults.faults {
+        fault.at *= factor;
+        fault.until = fault.until.map(|until| until * factor);
+    }
+    scenario.spec.duration = scenario.spec.duration.map(|d| d * factor);
+    scenario.about = format!(
+        "{} (times stretched {factor}x: failure detection takes up to {} on this network)",
+        scenario.about,
+        harness::format_duration(detect)
+    );
+}
+
+/// The slowest failure detection the built-in fault times allow for as they are.
+const DETECT_COVERED: Duration = Duration::from_millis(300);
 
 /// One line on a description: its faults and network.
 pub fn describe(spec: &RunSpec) -> String {

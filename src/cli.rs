@@ -149,10 +149,11 @@ pub struct RunFlags {
     #[arg(long, value_parser = harness::parse_duration)]
     #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
     pub hold: Option<Duration>,
-    /// Mutex: each wait before a request is uniform in [0, THINK] [2ms].
-    #[arg(long, value_parser = harness::parse_duration)]
-    #[serde(with = "harness::text::duration::option", skip_serializing_if = "Option::is_none")]
-    pub think: Option<Duration>,
+    /// Mutex: each wait before a request is uniform in [0, THINK] [2ms]. `compare` takes a
+    /// list (20ms,5ms,1ms,0ms) and sweeps it as the mutex family's load.
+    #[arg(long, value_parser = harness::parse_duration, value_delimiter = ',')]
+    #[serde(skip)]
+    pub think: Vec<Duration>,
     /// Election: who starts the first election: lowest, highest, random (live ids), all, a node
     /// id, or detection (the nodes notice there is no leader by themselves) [detection].
     #[arg(long, value_parser = parse::<Initiator>)]

@@ -6,7 +6,7 @@
 //! serialized form, and reads the spec back, so the spec's serde definition is the only list of
 //! keys and a new key needs only its flag. The few flags that are not plain keys are handled
 //! here by name: `--fault` (replaces the plan), `--param` (merges into `params`), `--variant
-//! default`, and the keys `compare` sweeps (`--nodes`, `--runtime`, `--clients`).
+//! default`, and the keys `compare` sweeps (`--nodes`, `--runtime`, `--clients`, `--think`).
 
 use harness::{RunSpec, RuntimeKind};
 use serde_json::{Map, Value};
@@ -20,12 +20,18 @@ pub struct Axes {
     pub nodes: Vec<usize>,
     pub runtime: Vec<RuntimeKind>,
     pub clients: Vec<u32>,
+    pub think: Vec<std::time::Duration>,
 }
 
 impl RunFlags {
     /// The swept keys as given.
     pub fn axes(&self) -> Axes {
-        Axes { nodes: self.nodes.clone(), runtime: self.runtime.clone(), clients: self.clients.clone() }
+        Axes {
+            nodes: self.nodes.clone(),
+            runtime: self.runtime.clone(),
+            clients: self.clients.clone(),
+            think: self.think.clone(),
+        }
     }
 
     /// Writes every flag given over `spec`; the swept keys must have one value each.
@@ -40,6 +46,7 @@ impl RunFlags {
         one("nodes", self.nodes.len())?;
         one("runtime", self.runtime.len())?;
         one("clients", self.clients.len())?;
+        one("think", self.think.len())?;
         self.apply_except_axes(spec)?;
         if let Some(nodes) = self.nodes.first() {
             spec.nodes = *nodes;
@@ -49,6 +56,9 @@ impl RunFlags {
         }
         if let Some(clients) = self.clients.first() {
             spec.workload.clients = *clients;
+        }
+        if let Some(think) = self.think.first() {
+            spec.workload.think = *think;
         }
         Ok(())
     }
@@ -120,10 +130,10 @@ impl RunFlags {
     /// Workload flags given for a family other than `family` (they would change nothing).
     pub fn foreign_knobs(&self, family: harness::Family) -> Vec<&'static str> {
         use harness::Family::*;
-        let knobs: [(&'static str, harness::Family, bool); 10] = [
+        let knobs: [(&'static str, harness::Family, bool); 14] = [
             ("load", Mutex, self.load.is_some()),
             ("hold", Mutex, self.hold.is_some()),
-            ("think", Mutex, self.think.is_some()),
+            ("think", Mutex, !self.think.is_empty()),
             ("initiator", Election, self.initiator.is_some()),
             ("pause", Election, self.pause.is_some()),
             ("crash-leader", Election, self.crash_leader.is_some()),
@@ -131,6 +141,10 @@ impl RunFlags {
             ("keys", Replication, self.keys.is_some()),
             ("client-timeout", Replication, self.client_timeout.is_some()),
             ("client-think", Replication, self.client_think.is_some()),
+            ("read-share", Replication, self.read_share.is_some()),
+            ("key-skew", Replication, self.key_skew.is_some()),
+            ("value-size", Replication, self.value_size.is_some()),
+            ("arrival-rate", Replication, self.arrival_rate.is_some()),
         ];
         knobs.iter().filter(|(_, owner, given)| *given && *owner != family).map(|(name, _, _)| *name).collect()
     }

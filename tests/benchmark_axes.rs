@@ -65,14 +65,15 @@ fn a_load_sweep_draws_latency_against_throughput_and_tabulates_the_peaks() {
     let mut lines = peaks.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,algorithm,runtime,nodes,peak_ops_per_s,peak_at_clients,p99_at_lightest_ms,p99_doubled_at_clients"
+        "scenario,family,algorithm,runtime,nodes,peak_ops_per_s,peak_at_load,p99_at_lightest_ms,p99_doubled_at_load"
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 2, "{peaks}");
     for row in rows {
         let cells: Vec<&str> = row.split(',').collect();
-        assert_eq!(cells[0], "steady");
-        assert!(cells[4].parse::<f64>().unwrap() > 0.0, "{row}");
+        assert_eq!((cells[0], cells[1]), ("steady", "replication"));
+        assert!(cells[5].parse::<f64>().unwrap() > 0.0, "{row}");
+        assert!(cells[6].ends_with(" clients"), "{row}");
     }
     let runs: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
@@ -86,7 +87,7 @@ fn a_load_sweep_draws_latency_against_throughput_and_tabulates_the_peaks() {
     assert_eq!(heavy["ops"], 16 * 25, "a swept steady run grows with its clients");
     assert_eq!(heavy["workload"]["keys"], 16, "as many keys as clients");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(html.contains("peak-steady"), "the peak table is on the page");
+    assert!(html.contains("peak-steady-replication"), "the peak table is on the page");
 }
 
 #[test]
@@ -232,4 +233,42 @@ fn on_a_wan_the_built_in_fault_scenarios_stretch_with_failure_detection() {
     assert_eq!(crash["faults"][0]["at_ms"], 15_000.0, "{}", crash["faults"]);
     assert_eq!(crash["elapsed_ms"], 45_000.0);
     assert!(crash["faults"][0]["new_leader_ms"].as_f64().is_some(), "a leader was there to crash, and a new one came");
+}
+
+#[test]
+fn the_mutex_family_sweeps_its_think_time_as_its_load() {
+    let out = temp("think");
+    let output = workbench(&[
+        "compare",
+        "ricart-agrawala",
+        "suzuki-kasami",
+        "--think",
+        "20ms,0ms",
+        "--nodes",
+        "5",
+        "--seeds",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(out.join("latency_throughput_mutex.svg").is_file());
+    let peaks = std::fs::read_to_string(out.join("peak_throughput.csv")).unwrap();
+    let rows: Vec<&str> = peaks.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{peaks}");
+    assert!(rows.iter().all(|r| r.starts_with("steady,mutex,") && r.contains(",think ")), "{peaks}");
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
+    let steady: Vec<_> = runs.as_array().unwrap().iter().filter(|r| r["scenario"] == "steady").collect();
+    assert_eq!(steady.len(), 2 * 2 * 2, "2 algorithms x 2 think times x 2 seeds");
+    let throughput = |think: &str| -> f64 {
+        let at: Vec<f64> = steady
+            .iter()
+            .filter(|r| r["workload"]["think"] == think)
+            .map(|r| r["steady"]["throughput_ops_per_s"].as_f64().unwrap())
+            .collect();
+        at.iter().sum::<f64>() / at.len() as f64
+    };
+    assert!(throughput("0ms") > throughput("20ms"), "less thinking, more entries per second");
+    usage_error(&["run", "ricart-agrawala", "--think", "1ms,2ms"], "think");
 }

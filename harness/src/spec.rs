@@ -96,6 +96,15 @@ impl Family {
         }
     }
 
+    /// The plural of [`Family::op`].
+    pub fn ops(self) -> &'static str {
+        match self {
+            Family::Replication => "commands",
+            Family::Election => "elections",
+            Family::Mutex => "entries",
+        }
+    }
+
     /// Whether the family's algorithms have a leader that faults can aim at.
     pub fn has_leaders(self) -> bool {
         self != Family::Mutex

@@ -8,7 +8,7 @@ use harness::Family;
 use crate::comparison::{Comparison, ScenarioInfo};
 use crate::plots::{cdf_points, line_chart, stacked_bars, timeline_chart, Labels, Point, Series, Timeline, XAxis};
 use crate::stats::Mean;
-use crate::summary::SummaryRow;
+use crate::summary::{Load, SummaryRow};
 use crate::timeline::timeline;
 
 /// A chart of the report: its title, where it belongs and its files.
@@ -32,7 +32,7 @@ pub(crate) fn point(x: f64, mean: &Mean) -> Point {
 
 /// The load a scenario's runs offered, in words, for chart titles; `clients` when the comparison
 /// swept them (else the scenario's own).
-pub fn load_of(scenario: &ScenarioInfo, family: Family, clients: Option<u32>) -> String {
+pub fn load_of(scenario: &ScenarioInfo, family: Family, swept: Option<Load>) -> String {
     let w = &scenario.spec.workload;
     let amount = match (scenario.spec.ops, scenario.spec.duration) {
         (Some(ops), _) => format!("{ops} ops"),
@@ -40,9 +40,12 @@ pub fn load_of(scenario: &ScenarioInfo, family: Family, clients: Option<u32>) ->
         (None, None) => format!("{} ops", harness::RunSpec::DEFAULT_OPS),
     };
     let load = match family {
-        Family::Replication => format!("{} clients", clients.unwrap_or(w.clients)),
+        Family::Replication => swept.map_or_else(|| format!("{} clients", w.clients), |l| l.to_string()),
         Family::Election => "a leader crash after each agreement".to_string(),
-        Family::Mutex => format!("{} load, hold {}", w.load, harness::format_duration(w.hold)),
+        Family::Mutex => match swept {
+            Some(load) => format!("{} load, {load}, hold {}", w.load, harness::format_duration(w.hold)),
+            None => format!("{} load, hold {}", w.load, harness::format_duration(w.hold)),
+        },
     };
     format!("{}: {load}, {amount}, {}", scenario.name, scenario.spec.network.latency)
 }
@@ -84,11 +87,11 @@ pub fn steady_charts(
         summary.iter().filter(|r| r.scenario == scenario.name && r.family == family.to_string()).collect();
     // Against N at one load: the lightest, when the comparison swept the clients (the load
     // charts show the rest).
-    let Some(lightest) = rows.iter().map(|r| r.clients).min() else {
+    let Some(lightest) = rows.iter().map(|r| r.load).min_by_key(Load::heaviness) else {
         return Ok(Vec::new());
     };
-    let swept = rows.iter().any(|r| r.clients != lightest);
-    let rows: Vec<&SummaryRow> = rows.into_iter().filter(|r| r.clients == lightest).collect();
+    let swept = rows.iter().any(|r| r.load != lightest);
+    let rows: Vec<&SummaryRow> = rows.into_iter().filter(|r| r.load == lightest).collect();
     let op = family.op();
     let load = load_of(scenario, family, swept.then_some(lightest));
     let base = |what: &str| dir.join(format!("{what}_{}_{family}", scenario.name));
@@ -132,7 +135,7 @@ pub fn steady_charts(
 
     let series = per_n(comparison, &rows, family, |r| r.throughput_ops_per_s);
     let title = format!("{family}: steady-state throughput ({load})");
-    let labels = Labels { title: &title, x: "nodes", y: &format!("{op}s per second (mean, 95% interval)") };
+    let labels = Labels { title: &title, x: "nodes", y: &format!("{} per second (mean, 95% interval)", family.ops()) };
     charts.push(chart(
         title.clone(),
         family,
@@ -145,7 +148,7 @@ pub fn steady_charts(
     let labels_of_family = comparison.labels(family);
     let runs: Vec<_> = comparison
         .runs_in(&scenario.name, family)
-        .filter(|r| r.record.nodes == nodes && crate::summary::clients_of(&r.record) == lightest)
+        .filter(|r| r.record.nodes == nodes && Load::of(&r.record) == lightest)
         .collect();
     let mut kinds: Vec<String> = runs.iter().flat_map(|r| r.record.messages_by_kind.keys().cloned()).collect();
     kinds.sort();
@@ -211,12 +214,13 @@ pub fn timeline_charts(
     family: Family,
 ) -> Result<Vec<Chart>, String> {
     let Some(data) = timeline(comparison, scenario, family) else { return Ok(Vec::new()) };
-    let op = family.op();
     let title = format!(
-        "{family}, {}: {op}s done and their latency over time, N = {} (mean of seeds)",
-        scenario.name, data.nodes
+        "{family}, {}: {} done and their latency over time, N = {} (mean of seeds)",
+        scenario.name,
+        family.ops(),
+        data.nodes
     );
-    let per_second = format!("{op}s completed per second");
+    let per_second = format!("{} completed per second", family.ops());
     let timeline = Timeline {
         title: &title,
         x: "milliseconds",

@@ -23,21 +23,13 @@ pub struct Page<'a> {
 
 fn peak_table(page: &mut String, id: &str, rows: &[&crate::load::PeakRow]) {
     page.push_str(
-        "<p>Under load: each algorithm's highest steady throughput over the client counts, and the load at which its \
+        "<p>Under load: each algorithm's highest steady throughput over the loads swept, and the load at which its \
          p99 latency had doubled from the lightest load's.</p>\n",
     );
     header(
         page,
         id,
-        &[
-            "algorithm",
-            "runtime",
-            "N",
-            "peak ops/s",
-            "at clients",
-            "p99 at the lightest load, ms",
-            "p99 doubled at clients",
-        ],
+        &["algorithm", "runtime", "N", "peak ops/s", "at", "p99 at the lightest load, ms", "p99 doubled at"],
     );
     for r in rows {
         row(
@@ -47,9 +39,9 @@ fn peak_table(page: &mut String, id: &str, rows: &[&crate::load::PeakRow]) {
                 r.runtime.clone(),
                 r.nodes.to_string(),
                 format!("{:.0}", r.peak_ops_per_s),
-                r.peak_at_clients.to_string(),
+                r.peak_at_load.clone(),
                 format!("{:.3}", r.p99_at_lightest_ms),
-                r.p99_doubled_at_clients.map_or("never".into(), |c| c.to_string()),
+                r.p99_doubled_at_load.clone().unwrap_or_else(|| "never".into()),
             ],
             &[],
         );
@@ -133,7 +125,7 @@ fn summary_table(page: &mut String, id: &str, rows: &[&SummaryRow]) {
             "algorithm",
             "runtime",
             "N",
-            "clients",
+            "load",
             "runs",
             "mean ops",
             "mean messages/op [95% CI]",
@@ -153,7 +145,10 @@ fn summary_table(page: &mut String, id: &str, rows: &[&SummaryRow]) {
                 r.algorithm.clone(),
                 r.runtime.clone(),
                 r.nodes.to_string(),
-                if r.clients == 0 { "".into() } else { r.clients.to_string() },
+                match r.load {
+                    crate::summary::Load::Fixed => String::new(),
+                    load => load.to_string(),
+                },
                 r.runs.to_string(),
                 r.ops.mean.to_string(),
                 r.messages_per_op.text(),
@@ -434,9 +429,9 @@ pub fn render(p: &Page) -> Result<String, String> {
                     .collect();
                 summary_table(&mut page, &format!("summary-{}-{family}", scenario.name), &rows);
                 let peaks: Vec<&crate::load::PeakRow> =
-                    p.peaks.iter().filter(|r| r.scenario == scenario.name).collect();
-                if family == Family::Replication && !peaks.is_empty() {
-                    peak_table(&mut page, &format!("peak-{}", scenario.name), &peaks);
+                    p.peaks.iter().filter(|r| r.scenario == scenario.name && r.family == family.to_string()).collect();
+                if !peaks.is_empty() {
+                    peak_table(&mut page, &format!("peak-{}-{family}", scenario.name), &peaks);
                 }
             }
         }

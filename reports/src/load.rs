@@ -1,7 +1,8 @@
 //! Load: how latency grows with the throughput an algorithm achieves, when a comparison swept the
-//! replication clients (`compare --clients 1,8,32,128`): the latency-throughput curve per
-//! algorithm and runtime (p50 solid, p99 dashed; the knee is where a line turns up), and each
-//! one's peak throughput with the load at which its p99 latency had doubled.
+//! load (`compare --clients 1,8,32,128` for replication, `--think 20ms,5ms,1ms,0ms` for mutexes):
+//! the latency-throughput curve per algorithm and runtime (p50 solid, p99 dashed; the knee is
+//! where a line turns up), and each one's peak throughput with the load at which its p99 latency
+//! had doubled.
 
 use std::path::Path;
 
@@ -17,23 +18,28 @@ use crate::summary::SummaryRow;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PeakRow {
     pub scenario: String,
+    pub family: String,
     pub algorithm: String,
     pub runtime: String,
     pub nodes: usize,
-    /// The highest mean steady-state throughput over the loads, and the clients it came at.
+    /// The highest mean steady-state throughput over the loads, and the load it came at (`32
+    /// clients`, `think 1ms`).
     pub peak_ops_per_s: f64,
-    pub peak_at_clients: u32,
-    /// p99 latency at the lightest load, and the first load at which it had doubled (none if it
-    /// never did).
+    pub peak_at_load: String,
+    /// p99 latency at the lightest load, and the first load at which it had doubled (empty if
+    /// it never did).
     pub p99_at_lightest_ms: f64,
-    pub p99_doubled_at_clients: Option<u32>,
+    pub p99_doubled_at_load: Option<String>,
 }
 
-/// The rows of a fault-free scenario swept over at least two loads: per scenario, algorithm,
-/// runtime and N, sorted by load.
-fn curves(summary: &[SummaryRow]) -> Vec<Vec<&SummaryRow>> {
+/// The families whose load `compare` sweeps.
+const SWEPT: [Family; 2] = [Family::Replication, Family::Mutex];
+
+/// The rows of one family swept over at least two loads: per scenario, algorithm, runtime and
+/// N, lightest load first.
+fn curves(summary: &[SummaryRow], family: Family) -> Vec<Vec<&SummaryRow>> {
     let mut curves: Vec<Vec<&SummaryRow>> = Vec::new();
-    for row in summary.iter().filter(|r| r.family == Family::Replication.to_string()) {
+    for row in summary.iter().filter(|r| r.family == family.to_string()) {
         let same = |r: &&SummaryRow| {
             r.scenario == row.scenario
                 && r.algorithm == row.algorithm
@@ -46,48 +52,69 @@ fn curves(summary: &[SummaryRow]) -> Vec<Vec<&SummaryRow>> {
         }
     }
     for curve in &mut curves {
-        curve.sort_by_key(|r| r.clients);
+        curve.sort_by_key(|r| r.load.heaviness());
     }
     curves.retain(|c| c.len() > 1);
     curves
 }
 
+/// The curves of a fault-free scenario.
+fn steady_curves<'a>(comparison: &Comparison, summary: &'a [SummaryRow], family: Family) -> Vec<Vec<&'a SummaryRow>> {
+    curves(summary, family)
+        .into_iter()
+        .filter(|c| comparison.scenarios.iter().any(|s| s.name == c[0].scenario && !s.has_faults()))
+        .collect()
+}
+
 /// The peak-throughput rows of every swept curve.
 pub fn peak_rows(comparison: &Comparison, summary: &[SummaryRow]) -> Vec<PeakRow> {
-    let steady = |name: &str| comparison.scenarios.iter().any(|s| s.name == name && !s.has_faults());
-    curves(summary)
-        .into_iter()
-        .filter(|c| steady(&c[0].scenario))
-        .map(|curve| {
+    let mut rows = Vec::new();
+    for family in SWEPT {
+        for curve in steady_curves(comparison, summary, family) {
             let peak = curve
                 .iter()
                 .max_by(|a, b| a.throughput_ops_per_s.mean.total_cmp(&b.throughput_ops_per_s.mean))
                 .expect("a curve has points");
             let base = curve[0].latency_p99_ms.mean;
-            PeakRow {
+            rows.push(PeakRow {
                 scenario: curve[0].scenario.clone(),
+                family: family.to_string(),
                 algorithm: curve[0].algorithm.clone(),
                 runtime: curve[0].runtime.clone(),
                 nodes: curve[0].nodes,
                 peak_ops_per_s: peak.throughput_ops_per_s.mean,
-                peak_at_clients: peak.clients,
+                peak_at_load: peak.load.to_string(),
                 p99_at_lightest_ms: base,
-                p99_doubled_at_clients: curve.iter().find(|r| r.latency_p99_ms.mean >= 2.0 * base).map(|r| r.clients),
-            }
-        })
-        .collect()
+                p99_doubled_at_load: curve
+                    .iter()
+                    .find(|r| r.latency_p99_ms.mean >= 2.0 * base)
+                    .map(|r| r.load.to_string()),
+            });
+        }
+    }
+    rows
 }
 
-/// The latency-throughput chart of the replication family (`latency_throughput_replication`),
-/// at the comparison's fault-free scenario and N = 5 (or the largest N swept): one line per algorithm and runtime, p50 solid and p99 dashed.
+/// The latency-throughput chart of each swept family (`latency_throughput_{family}`), at the
+/// comparison's fault-free scenario and N = 5 (or the largest N swept): one line per algorithm
+/// and runtime, p50 solid and p99 dashed.
 pub fn load_charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) -> Result<Vec<Chart>, String> {
-    let family = Family::Replication;
-    let steady: Vec<Vec<&SummaryRow>> = curves(summary)
-        .into_iter()
-        .filter(|c| comparison.scenarios.iter().any(|s| s.name == c[0].scenario && !s.has_faults()))
-        .collect();
+    let mut charts = Vec::new();
+    for family in SWEPT {
+        charts.extend(load_chart(dir, comparison, summary, family)?);
+    }
+    Ok(charts)
+}
+
+fn load_chart(
+    dir: &Path,
+    comparison: &Comparison,
+    summary: &[SummaryRow],
+    family: Family,
+) -> Result<Option<Chart>, String> {
+    let steady = steady_curves(comparison, summary, family);
     let Some(scenario) = steady.first().map(|c| c[0].scenario.clone()) else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     // Five nodes where the comparison ran five (the size most papers draw), else the largest.
     let sizes: Vec<usize> = steady.iter().filter(|c| c[0].scenario == scenario).map(|c| c[0].nodes).collect();
@@ -111,17 +138,15 @@ pub fn load_charts(dir: &Path, comparison: &Comparison, summary: &[SummaryRow]) 
             series.push(Series { name, points, dashed, color });
         }
     }
-    let loads: Vec<String> = steady[0].iter().map(|r| r.clients.to_string()).collect();
+    let loads: Vec<String> = steady[0].iter().map(|r| r.load.to_string()).collect();
     let title = format!(
-        "replication: latency against throughput, {} clients, N = {nodes} ({scenario}; p50 solid, p99 dashed)",
-        loads.join("/")
+        "{family}: latency against throughput, {}, N = {nodes} ({scenario}; p50 solid, p99 dashed)",
+        loads.join(" / ")
     );
-    let axis_labels = Labels {
-        title: &title,
-        x: "achieved throughput, commands per second (mean over seeds; log scale)",
-        y: "steady latency, milliseconds (mean, 95% interval; log scale)",
-    };
+    let x = format!("achieved throughput, {} per second (mean over seeds; log scale)", family.ops());
+    let axis_labels =
+        Labels { title: &title, x: &x, y: "steady latency, milliseconds (mean, 95% interval; log scale)" };
     let base = dir.join(format!("latency_throughput_{family}"));
     let paths = log_line_chart(&base, &axis_labels, &series)?;
-    Ok(vec![chart(title, family, Some(&scenario), paths)])
+    Ok(Some(chart(title, family, Some(&scenario), paths)))
 }

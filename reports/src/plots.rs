@@ -255,9 +255,10 @@ fn draw_lines<DB: DrawingBackend>(
         .map_err(err)
 }
 
-/// Lines on logarithmic axes both ways (latency against throughput: a curve that spans four
-/// orders of magnitude, and a knee that is a bend, not a wall). Points at or below zero cannot
-/// be drawn and are left out.
+/// Lines on logarithmic axes both ways (latency against throughput: a curve that spans orders
+/// of magnitude, and a knee that is a bend, not a wall). Drawn on the logarithms, so the ticks
+/// fall at even steps whatever the span (labelled with the values, two significant digits).
+/// Points at or below zero cannot be drawn and are left out.
 fn draw_log_lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: &Labels,
@@ -265,40 +266,52 @@ fn draw_log_lines<DB: DrawingBackend>(
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let positive = |p: &&Point| p.x > 0.0 && p.y > 0.0;
-    let points: Vec<&Point> = series.iter().flat_map(|s| s.points.iter()).filter(positive).collect();
+    let logs = |p: &Point| Point {
+        x: p.x.log10(),
+        y: p.y.log10(),
+        spread: p.spread.filter(|(low, _)| *low > 0.0).map(|(low, high)| (low.log10(), high.log10())),
+    };
+    let logged: Vec<Series> = series
+        .iter()
+        .map(|s| Series { points: s.points.iter().filter(positive).map(logs).collect(), ..s.clone() })
+        .collect();
+    let points: Vec<&Point> = logged.iter().flat_map(|s| s.points.iter()).collect();
     let (x_low, x_high) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.x), hi.max(p.x)));
     let (y_low, y_high) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
         let (low, high) = p.spread.unwrap_or((p.y, p.y));
-        (lo.min(p.y).min(if low > 0.0 { low } else { p.y }), hi.max(p.y).max(high))
+        (lo.min(low).min(p.y), hi.max(high).max(p.y))
     });
-    let (x_low, x_high) = if points.is_empty() { (1.0, 10.0) } else { (x_low / 1.5, x_high * 1.5) };
-    let (y_low, y_high) = if points.is_empty() { (1.0, 10.0) } else { (y_low / 1.5, y_high * 2.5) };
+    let (x_low, x_high) = if points.is_empty() { (0.0, 1.0) } else { padded(x_low, x_high) };
+    let (y_low, y_high) = if points.is_empty() { (0.0, 1.0) } else { (y_low - 0.1, y_high + 0.35) };
     let mut chart = ChartBuilder::on(root)
         .caption(labels.title, ("sans-serif", 15))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
-        .build_cartesian_2d((x_low..x_high).log_scale(), (y_low..y_high).log_scale())
+        .build_cartesian_2d(x_low..x_high, y_low..y_high)
         .map_err(err)?;
-    let short = |v: &f64| {
-        if *v >= 1000.0 {
-            format!("{}k", (v / 100.0).round() / 10.0)
-        } else if *v >= 1.0 {
-            format!("{}", (v * 10.0).round() / 10.0)
-        } else {
-            format!("{}", (v * 1000.0).round() / 1000.0)
+    let value = |log: &f64| {
+        let v = 10f64.powf(*log);
+        let digits = (1 - v.abs().log10().floor() as i32).max(0) as usize;
+        let rounded = format!("{:.*}", digits, v);
+        match v {
+            v if v >= 10_000.0 => format!("{:.0}k", v / 1000.0),
+            v if v >= 1000.0 => format!("{:.1}k", v / 1000.0),
+            _ => rounded,
         }
     };
     chart
         .configure_mesh()
         .x_desc(labels.x)
         .y_desc(labels.y)
-        .x_label_formatter(&short)
-        .y_label_formatter(&short)
+        .x_labels(10)
+        .y_labels(10)
+        .x_label_formatter(&value)
+        .y_label_formatter(&value)
         .draw()
         .map_err(err)?;
-    for (index, s) in series.iter().enumerate() {
-        let line: Vec<(f64, f64)> = s.points.iter().filter(positive).map(|p| (p.x, p.y)).collect();
+    for (index, s) in logged.iter().enumerate() {
+        let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, p.y)).collect();
         let style = color(s.color).stroke_width(2);
         let legend_color = color(s.color);
         let dashed = s.dashed;
@@ -314,8 +327,7 @@ fn draw_log_lines<DB: DrawingBackend>(
         let bars: Vec<_> = s
             .points
             .iter()
-            .filter(positive)
-            .filter_map(|p| p.spread.map(|(low, high)| (p.x, low.max(p.y / 10.0), high)))
+            .filter_map(|p| p.spread.map(|(low, high)| (p.x, low, high)))
             .filter(|(_, low, high)| high > low)
             .collect();
         chart
@@ -325,7 +337,7 @@ fn draw_log_lines<DB: DrawingBackend>(
                 }),
             )
             .map_err(err)?;
-        let shape = index % series.len().div_ceil(2).max(1);
+        let shape = index % logged.len().div_ceil(2).max(1);
         marker(
             &mut chart,
             shape,

@@ -16,6 +16,12 @@ pub struct SummaryRow {
     pub nodes: usize,
     /// Replication: the closed-loop clients (the load); 0 for the other families.
     pub clients: u32,
+    /// Mutex: the think time before each request (the load: shorter is heavier); empty for the
+    /// other families.
+    pub think_ms: Option<f64>,
+    /// The load as the comparison sweeps it.
+    #[serde(skip)]
+    pub load: Load,
     pub runs: usize,
     pub ops: Mean,
     /// Failure-detection traffic (heartbeats) is not included: it is in `detection_messages_per_op`.
@@ -45,6 +51,46 @@ fn detection(run: &RunResult) -> f64 {
     per_op(run.record.election.as_ref().map_or(0, |e| e.detection_messages) as f64, run.record.ops)
 }
 
+/// The load a run offered, as `compare` sweeps it: a replication run's clients, a mutex run's
+/// think time; elections have one load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Load {
+    Clients(u32),
+    Think(std::time::Duration),
+    #[default]
+    Fixed,
+}
+
+impl Load {
+    /// The load `record` ran under.
+    pub fn of(record: &harness::RunRecord) -> Load {
+        match record.family {
+            harness::Family::Replication => Load::Clients(record.workload.clients),
+            harness::Family::Mutex => Load::Think(record.workload.think),
+            harness::Family::Election => Load::Fixed,
+        }
+    }
+
+    /// Orders loads lightest first: fewer clients, a longer think time.
+    pub fn heaviness(&self) -> i128 {
+        match self {
+            Load::Clients(c) => i128::from(*c),
+            Load::Think(d) => -(d.as_nanos() as i128),
+            Load::Fixed => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Load {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Load::Clients(c) => write!(f, "{c} clients"),
+            Load::Think(d) => write!(f, "think {}", harness::format_duration(*d)),
+            Load::Fixed => f.write_str("one load"),
+        }
+    }
+}
+
 /// The load a replication run offered: its clients (0 for the other families, whose clients do
 /// not apply).
 pub fn clients_of(record: &harness::RunRecord) -> u32 {
@@ -66,6 +112,8 @@ pub fn summary_row(scenario: &str, label: &str, runs: &[&RunResult]) -> SummaryR
         runtime: first.runtime.to_string(),
         nodes: first.nodes,
         clients: clients_of(first),
+        think_ms: (first.family == harness::Family::Mutex).then_some(first.workload.think.as_secs_f64() * 1e3),
+        load: Load::of(first),
         runs: runs.len(),
         ops: values(&|r| r.record.ops as f64),
         messages_per_op: values(&|r| r.record.messages_per_op - detection(r)),
@@ -89,18 +137,18 @@ pub fn summarize(comparison: &Comparison) -> Vec<SummaryRow> {
                     for nodes in comparison.node_counts(&scenario.name) {
                         let in_cell =
                             |r: &&RunResult| r.label == label && r.record.runtime == runtime && r.record.nodes == nodes;
-                        let mut loads: Vec<u32> = comparison
+                        let mut loads: Vec<Load> = comparison
                             .runs_in(&scenario.name, family)
                             .filter(in_cell)
-                            .map(|r| clients_of(&r.record))
+                            .map(|r| Load::of(&r.record))
                             .collect();
-                        loads.sort_unstable();
+                        loads.sort_by_key(Load::heaviness);
                         loads.dedup();
-                        for clients in loads {
+                        for load in loads {
                             let runs: Vec<&RunResult> = comparison
                                 .runs_in(&scenario.name, family)
                                 .filter(in_cell)
-                                .filter(|r| clients_of(&r.record) == clients)
+                                .filter(|r| Load::of(&r.record) == load)
                                 .collect();
                             rows.push(summary_row(&scenario.name, &label, &runs));
                         }

@@ -297,7 +297,7 @@ pub fn check(args: &CheckArgs, registry: &Registry) -> Result<(String, bool), Fa
         .ok_or_else(|| Failure::Usage("seeds: first seed + seeds overflows".into()))?;
     let campaign = Campaign {
         ops_given: base.ops.is_some(),
-        think_given: args.run.think.is_some() || args.run.client_think.is_some(),
+        think_given: !args.run.think.is_empty() || args.run.client_think.is_some(),
         base,
         wanted,
         seeds: (args.first_seed..seeds_end).collect(),

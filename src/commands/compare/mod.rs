@@ -99,10 +99,11 @@ fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], se
             if !scenario.families.contains(&contender.entry.family) {
                 continue;
             }
-            let clients = loads(&axes.clients, scenario, contender.entry.family);
+            let clients = loads(&axes.clients, scenario, contender.entry.family, Family::Replication);
+            let thinks = loads(&axes.think, scenario, contender.entry.family, Family::Mutex);
             for &runtime in &runtimes {
                 for &n in &nodes {
-                    for &client_count in &clients {
+                    for (&client_count, &think) in clients.iter().flat_map(|c| thinks.iter().map(move |t| (c, t))) {
                         for seed in 1..=seeds {
                             let mut spec = scenario.spec.clone();
                             spec.algorithm = Some(contender.entry.name.to_string());
@@ -111,6 +112,7 @@ fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], se
                             spec.nodes = n;
                             spec.seed = seed;
                             spec.workload.clients = client_count;
+                            spec.workload.think = think;
                             if args.run.keys.is_none() && contender.entry.family == Family::Replication {
                                 // As many keys as clients: contention per key stays as light as
                                 // at the default load, and so does checking linearizability.
@@ -135,17 +137,42 @@ fn grid(args: &CompareArgs, scenarios: &[Scenario], contenders: &[Contender], se
 /// says otherwise), so that most of it comes after the first election at every load.
 pub const SWEPT_OPS_PER_CLIENT: u64 = 25;
 
-/// The client counts a contender runs at under a scenario: the load axis is the replication
-/// family's; a built-in fault scenario runs at the lightest load of a sweep (the sweep is a
-/// steady-state measure; a scenario the user gave runs at every load).
-fn loads(given: &[u32], scenario: &Scenario, family: Family) -> Vec<u32> {
-    if given.is_empty() || family != Family::Replication {
-        return vec![scenario.spec.workload.clients];
+/// A load axis's values for a contender under a scenario: the replication clients, or the
+/// mutex think time (`owner` says whose axis it is); other families and an axis not given keep
+/// the scenario's value. A built-in fault or reordering scenario runs at the lightest load of a
+/// sweep (the sweep is a steady-state measure; a scenario the user gave runs at every load).
+fn loads<T: LoadValue>(given: &[T], scenario: &Scenario, family: Family, owner: Family) -> Vec<T> {
+    if given.is_empty() || family != owner {
+        return vec![T::of(&scenario.spec)];
     }
-    if scenario.builtin && scenario.has_faults() {
-        return vec![*given.iter().min().expect("non-empty")];
+    if scenario.builtin && !scenario.sweeps_nodes {
+        return vec![T::lightest(given)];
     }
     given.to_vec()
+}
+
+/// A value on a load axis.
+trait LoadValue: Copy {
+    fn of(spec: &RunSpec) -> Self;
+    fn lightest(given: &[Self]) -> Self;
+}
+
+impl LoadValue for u32 {
+    fn of(spec: &RunSpec) -> Self {
+        spec.workload.clients
+    }
+    fn lightest(given: &[Self]) -> Self {
+        *given.iter().min().expect("non-empty")
+    }
+}
+
+impl LoadValue for std::time::Duration {
+    fn of(spec: &RunSpec) -> Self {
+        spec.workload.think
+    }
+    fn lightest(given: &[Self]) -> Self {
+        *given.iter().max().expect("non-empty")
+    }
 }
 
 /// Runs the grid and writes the report; returns what to print.

@@ -84,6 +84,7 @@ impl Load {
 impl std::fmt::Display for Load {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Load::Clients(1) => f.write_str("1 client"),
             Load::Clients(c) => write!(f, "{c} clients"),
             Load::Think(d) => write!(f, "think {}", harness::format_duration(*d)),
             Load::Fixed => f.write_str("one load"),

@@ -209,7 +209,7 @@ fn verdict(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box<dyn Checker>], 
     let mut violations = capped("live monitor", outcome.live_violations.clone());
     let mut undecided = Vec::new();
     let mut pending = Vec::new();
-    let cut_short = matches!(outcome.stop, StopReason::TimeLimit | StopReason::EventLimit);
+    let cut_short = matches!(outcome.stop, StopReason::TimeLimit | StopReason::EventLimit | StopReason::Backlog);
     for checker in checkers {
         let findings = checker.findings(&outcome.history);
         let named = |found: Vec<String>| found.into_iter().map(|v| format!("{}: {v}", checker.name())).collect();
@@ -239,6 +239,10 @@ fn verdict(spec: &RunSpec, outcome: &RunOutcome, checkers: &[Box<dyn Checker>], 
     let unfinished = (cut_short && (short || !pending.is_empty())).then(|| Unfinished {
         ended_by: match outcome.stop {
             StopReason::EventLimit => format!("the event limit ({})", spec.event_limit()),
+            StopReason::Backlog => format!(
+                "the simulator's bound on events pending at once ({}: a message storm it will not hold in memory)",
+                crate::sim::MAX_PENDING
+            ),
             _ => format!("the time limit ({})", crate::format_duration(spec.time_limit())),
         },
         ops_target: target,

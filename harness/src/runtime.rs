@@ -40,6 +40,10 @@ pub enum StopReason {
     /// The event budget ran out (simulator events, or messages sent in the threads runtime): a
     /// storm, or a livelock that does not advance time.
     EventLimit,
+    /// Simulator only: more events were pending at once than it holds in memory
+    /// ([`crate::sim::MAX_PENDING`]): the run is cut short, which says nothing against the
+    /// algorithm (Bully started by the lowest id has about N² messages in flight).
+    Backlog,
 }
 
 /// What a runtime hands back: the history and the network's counters.

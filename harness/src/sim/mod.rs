@@ -29,6 +29,10 @@ const DRIVER_STREAM: u64 = u64::MAX - 1;
 /// At most this many events per run: a livelock that does not advance time ends here.
 pub const MAX_EVENTS: u64 = 500_000_000;
 
+/// At most this many events pending at once (about 2 GB of queue for small messages): a run that
+/// would hold more ends, unfinished, with [`StopReason::Backlog`] rather than exhaust memory.
+pub const MAX_PENDING: usize = 16_000_000;
+
 enum SimEvent<N: Node> {
     Deliver {
         id: u64,
@@ -189,6 +193,9 @@ impl<N: Node> Simulation<N> {
             }
             self.now = time;
             self.dispatch(event);
+            if self.queue.len() > MAX_PENDING {
+                break StopReason::Backlog;
+            }
         };
 
         let mut sent = MessageCounts::default();

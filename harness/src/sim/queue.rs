@@ -50,6 +50,11 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// Schedules `event` at `time`.
     #[inline]
+    /// Events pending.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
     pub fn push(&mut self, time: Time, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;

@@ -49,6 +49,37 @@ fn peak_table(page: &mut String, id: &str, rows: &[&crate::load::PeakRow]) {
     page.push_str("</table>\n");
 }
 
+/// Under `heading`, every run's sentences of one kind (`violations`, `undecided`), one item
+/// each; nothing when no run has any.
+fn finding_list(
+    page: &mut String,
+    comparison: &Comparison,
+    heading: &str,
+    of: impl Fn(&harness::RunRecord) -> &Vec<String>,
+) {
+    let runs: Vec<_> = comparison.runs.iter().filter(|r| !of(&r.record).is_empty()).collect();
+    if runs.is_empty() {
+        return;
+    }
+    page.push_str(heading);
+    page.push_str("<ul>\n");
+    for run in runs {
+        let r = &run.record;
+        for sentence in of(r) {
+            let _ = writeln!(
+                page,
+                "<li>{} under {} N={} seed {}: {}</li>",
+                escape(&run.label),
+                escape(&run.scenario),
+                r.nodes,
+                r.seed,
+                escape(sentence)
+            );
+        }
+    }
+    page.push_str("</ul>\n");
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -483,47 +514,14 @@ pub fn render(p: &Page) -> Result<String, String> {
         );
     }
     page.push_str("</table>\n");
-    let violations: Vec<_> = comparison.runs.iter().filter(|r| !r.record.violations.is_empty()).collect();
-    if !violations.is_empty() {
-        page.push_str("<h2 id=\"violations\">Violations</h2>\n<ul>\n");
-        for run in violations {
-            for v in &run.record.violations {
-                let r = &run.record;
-                let _ = writeln!(
-                    page,
-                    "<li>{} under {} N={} seed {}: {}</li>",
-                    escape(&run.label),
-                    escape(&run.scenario),
-                    r.nodes,
-                    r.seed,
-                    escape(v)
-                );
-            }
-        }
-        page.push_str("</ul>\n");
-    }
-    let undecided: Vec<_> = comparison.runs.iter().filter(|r| !r.record.undecided.is_empty()).collect();
-    if !undecided.is_empty() {
-        page.push_str(
-            "<h2 id=\"undecided\">Undecided checks</h2>\n<p>A checker gave no verdict on these runs (the \
-             linearizability search ran out of steps): they are neither violations nor passes.</p>\n<ul>\n",
-        );
-        for run in undecided {
-            for v in &run.record.undecided {
-                let r = &run.record;
-                let _ = writeln!(
-                    page,
-                    "<li>{} under {} N={} seed {}: {}</li>",
-                    escape(&run.label),
-                    escape(&run.scenario),
-                    r.nodes,
-                    r.seed,
-                    escape(v)
-                );
-            }
-        }
-        page.push_str("</ul>\n");
-    }
+    finding_list(&mut page, comparison, "<h2 id=\"violations\">Violations</h2>\n", |r| &r.violations);
+    finding_list(
+        &mut page,
+        comparison,
+        "<h2 id=\"undecided\">Undecided checks</h2>\n<p>A checker gave no verdict on these runs (the \
+         linearizability search ran out of steps): they are neither violations nor passes.</p>\n",
+        |r| &r.undecided,
+    );
     page.push_str("</body></html>\n");
     Ok(page)
 }

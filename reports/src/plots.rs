@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -206,44 +207,9 @@ fn draw_lines<DB: DrawingBackend>(
         _ => 0.0,
     };
     for (index, s) in series.iter().enumerate() {
-        let offset = offset_of(solid.iter().position(|t| std::ptr::eq(*t, s)).unwrap_or(index));
-        let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x + offset, p.y)).collect();
-        let style = color(s.color).stroke_width(2);
-        let legend_color = color(s.color);
-        let dashed = s.dashed;
-        let shape = index;
-        let drawn = if s.dashed {
-            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style)).map_err(err)?
-        } else {
-            chart.draw_series(LineSeries::new(line.clone(), style)).map_err(err)?
-        };
-        drawn.label(s.name.clone()).legend(move |(x, y)| {
-            let end = if dashed { x + 8 } else { x + 20 };
-            PathElement::new(vec![(x, y), (end, y)], legend_color.stroke_width(2))
-        });
-        // Error bars: the spread across seeds.
-        let bars: Vec<_> = s
-            .points
-            .iter()
-            .filter_map(|p| p.spread.map(|(low, high)| (p.x + offset, low, high)))
-            .filter(|(_, low, high)| high > low)
-            .collect();
-        chart
-            .draw_series(
-                bars.iter().map(|(x, low, high)| {
-                    PathElement::new(vec![(*x, *low), (*x, *high)], color(s.color).stroke_width(1))
-                }),
-            )
-            .map_err(err)?;
-        // Markers show where measurements are; a CDF's hundreds of steps need none.
-        if line.len() <= 60 {
-            marker(
-                &mut chart,
-                shape,
-                &line,
-                if dashed { color(s.color).stroke_width(1) } else { color(s.color).filled() },
-            )?;
-        }
+        // A dashed line (a p99, a formula) sits where the solid line of its colour sits.
+        let offset = offset_of(solid.iter().position(|t| t.color == s.color).unwrap_or(index));
+        draw_one(&mut chart, s, offset, index)?;
     }
     chart
         .configure_series_labels()
@@ -253,6 +219,42 @@ fn draw_lines<DB: DrawingBackend>(
         .label_font(("sans-serif", 12))
         .draw()
         .map_err(err)
+}
+
+/// Draws one series, nudged `offset` along x: its line (dashed or solid) with its legend entry,
+/// its error bars (the spread across seeds) and, where there are few enough points to tell
+/// apart, marker `shape` at each (a CDF's hundreds of steps need none).
+fn draw_one<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    s: &Series,
+    offset: f64,
+    shape: usize,
+) -> Result<(), String> {
+    let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x + offset, p.y)).collect();
+    let style = color(s.color).stroke_width(2);
+    let legend_color = color(s.color);
+    let dashed = s.dashed;
+    let drawn = if dashed {
+        chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style)).map_err(err)?
+    } else {
+        chart.draw_series(LineSeries::new(line.clone(), style)).map_err(err)?
+    };
+    drawn.label(s.name.clone()).legend(move |(x, y)| {
+        let end = if dashed { x + 8 } else { x + 20 };
+        PathElement::new(vec![(x, y), (end, y)], legend_color.stroke_width(2))
+    });
+    let bars = s
+        .points
+        .iter()
+        .filter_map(|p| p.spread.map(|(low, high)| (p.x + offset, low, high)))
+        .filter(|(_, low, high)| high > low)
+        .map(|(x, low, high)| PathElement::new(vec![(x, low), (x, high)], color(s.color).stroke_width(1)));
+    chart.draw_series(bars).map_err(err)?;
+    if line.len() <= 60 {
+        let style = if dashed { color(s.color).stroke_width(1) } else { color(s.color).filled() };
+        marker(chart, shape, &line, style)?;
+    }
+    Ok(())
 }
 
 /// Lines on logarithmic axes both ways (latency against throughput: a curve that spans orders
@@ -311,39 +313,8 @@ fn draw_log_lines<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for (index, s) in logged.iter().enumerate() {
-        let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, p.y)).collect();
-        let style = color(s.color).stroke_width(2);
-        let legend_color = color(s.color);
-        let dashed = s.dashed;
-        let drawn = if dashed {
-            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style)).map_err(err)?
-        } else {
-            chart.draw_series(LineSeries::new(line.clone(), style)).map_err(err)?
-        };
-        drawn.label(s.name.clone()).legend(move |(x, y)| {
-            let end = if dashed { x + 8 } else { x + 20 };
-            PathElement::new(vec![(x, y), (end, y)], legend_color.stroke_width(2))
-        });
-        let bars: Vec<_> = s
-            .points
-            .iter()
-            .filter_map(|p| p.spread.map(|(low, high)| (p.x, low, high)))
-            .filter(|(_, low, high)| high > low)
-            .collect();
-        chart
-            .draw_series(
-                bars.iter().map(|(x, low, high)| {
-                    PathElement::new(vec![(*x, *low), (*x, *high)], color(s.color).stroke_width(1))
-                }),
-            )
-            .map_err(err)?;
-        let shape = index % logged.len().div_ceil(2).max(1);
-        marker(
-            &mut chart,
-            shape,
-            &line,
-            if dashed { color(s.color).stroke_width(1) } else { color(s.color).filled() },
-        )?;
+        // A p99 line shares its p50 line's marker.
+        draw_one(&mut chart, s, 0.0, index % logged.len().div_ceil(2).max(1))?;
     }
     chart
         .configure_series_labels()

@@ -29,7 +29,8 @@ pub trait Driver: Send {
 
     /// A wake-up asked for with [`DriverContext::wake_after`] is due.
     fn on_wake(&mut self, dx: &mut DriverContext, token: u64);
-    /// Whether the run's work is complete (the run then stops).
+    /// Whether the run's work is complete (the run then stops). Its answer may change only
+    /// while the driver is being called: runtimes ask after a call, not at every event.
     fn finished(&self) -> bool;
 }
 
@@ -94,8 +95,22 @@ impl DriverContext {
         self.now = now;
     }
 
+    /// Runtime: whether the driver issued commands since they were last taken.
+    pub(crate) fn has_commands(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
     /// Runtime: takes the commands the driver issued.
     pub(crate) fn take_commands(&mut self) -> Vec<DriverCommand> {
         std::mem::take(&mut self.commands)
+    }
+
+    /// Runtime: gives back the (drained) buffer [`DriverContext::take_commands`] returned, so the
+    /// next commands do not allocate.
+    pub(crate) fn return_commands(&mut self, buffer: Vec<DriverCommand>) {
+        debug_assert!(buffer.is_empty());
+        if self.commands.is_empty() {
+            self.commands = crate::host::reuse(buffer);
+        }
     }
 }

@@ -204,7 +204,7 @@ impl PairLatency {
         PairLatency { profile: profile.and_then(|name| Profile::find(name).ok()), links: links.clone() }
     }
 
-    /// Whether any pair has its own latency.
+    /// Whether no pair has a latency of its own.
     pub fn is_empty(&self) -> bool {
         self.profile.is_none() && self.links.is_empty()
     }

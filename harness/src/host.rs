@@ -266,6 +266,14 @@ impl<N: Node> NodeHost<N> {
         observations
     }
 
+    /// Gives back the (drained) buffer [`NodeHost::take_observations`] returned.
+    pub fn return_observations(&mut self, buffer: Vec<Observation>) {
+        debug_assert!(buffer.is_empty());
+        if self.cx.observations.is_empty() {
+            self.cx.observations = reuse(buffer);
+        }
+    }
+
     pub fn has_observations(&self) -> bool {
         !self.cx.observations.is_empty()
     }
@@ -281,6 +289,12 @@ impl<N: Node> NodeHost<N> {
 
     pub fn has_replies(&self) -> bool {
         !self.cx.replies.is_empty()
+    }
+
+    /// Whether the node set or cancelled timers since [`NodeHost::schedule_timers`] last ran.
+    #[inline]
+    pub fn has_timers(&self) -> bool {
+        !self.cx.timers.is_empty()
     }
 
     /// Carries out the timer requests since the last call: each set timer is handed to

@@ -48,6 +48,14 @@ impl Latency {
         matches!(self.shape, LatencyShape::Constant(_))
     }
 
+    /// The one value a constant latency takes (its floor applied); `None` for a distribution.
+    pub fn constant_value(&self) -> Option<Duration> {
+        match self.shape {
+            LatencyShape::Constant(d) => Some(d.max(self.floor)),
+            _ => None,
+        }
+    }
+
     /// The distribution's largest parameter (a constant, a bound, a mean, a median or the floor):
     /// what a bound on latency inputs is checked against.
     pub fn scale(&self) -> Duration {

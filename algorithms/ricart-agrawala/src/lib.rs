@@ -137,7 +137,7 @@ impl Node for RicartAgrawala {
                 self.inside = false;
                 self.request_stamp = None;
                 cx.observe(Observation::Exited);
-                for peer in std::mem::take(&mut self.deferred) {
+                for peer in self.deferred.drain(..) {
                     cx.send(peer, RaMsg::Reply);
                 }
             }

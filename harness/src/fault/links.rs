@@ -110,6 +110,12 @@ impl LinkState {
         })
     }
 
+    /// Whether no fault touches the links: nothing blocked, slowed or lossy.
+    #[inline]
+    pub fn is_quiet(&self) -> bool {
+        self.blocks.is_empty() && self.slow.is_empty() && self.lossy.is_empty()
+    }
+
     /// Whether any partition, bridge or cut is in force.
     pub fn any_block(&self) -> bool {
         !self.blocks.is_empty()

@@ -27,6 +27,15 @@ impl SendTimeline {
     /// Counts `count` sends at `at`.
     #[inline]
     pub fn add(&mut self, at: Time, count: u64) {
+        // Most sends fall in the bucket of the previous ones: no division for them.
+        let len = self.buckets.len() as u64;
+        if let Some(last) = self.buckets.last_mut() {
+            let start = (len - 1) * self.width;
+            if at.0 >= start && at.0 - start < self.width {
+                *last += count;
+                return;
+            }
+        }
         let mut index = (at.0 / self.width) as usize;
         while index >= Self::MAX_BUCKETS {
             self.coarsen();

@@ -46,9 +46,11 @@ enum SimEvent<N: Node> {
         timer: N::Timer,
         generation: u64,
     },
+    /// Boxed: client operations are rare beside messages, and the largest event would set the
+    /// size every queued event is moved at.
     Client {
         node: NodeId,
-        op: ClientOp,
+        op: Box<ClientOp>,
     },
     Wake {
         token: u64,
@@ -101,6 +103,8 @@ pub struct Simulation<N: Node> {
     tally: Tally,
     trace: Tracer,
     driver: Box<dyn Driver>,
+    /// The driver was called since [`Driver::finished`] was last asked.
+    driver_called: bool,
     dx: DriverContext,
     history: History,
     now: Time,
@@ -146,6 +150,7 @@ impl<N: Node> Simulation<N> {
             tally: Tally::default(),
             trace: Tracer::new(trace),
             driver,
+            driver_called: false,
             dx: DriverContext::new(seeded_rng(seed, DRIVER_STREAM)),
             history: History::default(),
             now: Time::ZERO,
@@ -169,14 +174,16 @@ impl<N: Node> Simulation<N> {
         }
         self.dx.set_now(self.now);
         self.driver.start(&mut self.dx);
+        self.driver_called = true;
         self.apply_driver_commands();
 
         let mut events = 0u64;
         let stop = loop {
-            if self.driver.finished() {
+            // A driver's answer changes only when it is called: ask only then.
+            if mem::take(&mut self.driver_called) && self.driver.finished() {
                 break StopReason::Finished;
             }
-            if !self.stepping.is_empty() && self.queue.peek_time() != Some(self.now) {
+            if !self.stepping.is_empty() && !self.queue.has_more_at(self.now) {
                 self.end_steps();
                 continue;
             }
@@ -220,6 +227,11 @@ impl<N: Node> Simulation<N> {
 
     fn dispatch(&mut self, event: SimEvent<N>) {
         match event {
+            // Without the processing model (the common case) an input goes straight to its node.
+            SimEvent::Deliver { id, from, to, incarnation, msg } if self.processing.is_none() => self
+                .input(to.index(), |host, now, tally, trace| {
+                    host.deliver(now, id, from, Some(incarnation), msg, tally, trace)
+                }),
             SimEvent::Deliver { id, from, to, incarnation, msg } => {
                 self.offer(to.index(), Input::Message { id, from, incarnation, msg });
             }
@@ -228,14 +240,15 @@ impl<N: Node> Simulation<N> {
             }
             SimEvent::Client { node, op } => {
                 if self.hosts[node.index()].is_up() {
-                    self.record(node, EventKind::Invoke(op.clone()));
-                    self.offer(node.index(), Input::Client(op));
+                    self.record(node, EventKind::Invoke((*op).clone()));
+                    self.offer(node.index(), Input::Client(*op));
                 }
             }
             SimEvent::Free { node } => self.drain(node.index()),
             SimEvent::Wake { token } => {
                 self.dx.set_now(self.now);
                 self.driver.on_wake(&mut self.dx, token);
+                self.driver_called = true;
                 self.apply_driver_commands();
             }
             SimEvent::Fault { step } => {
@@ -320,9 +333,15 @@ impl<N: Node> Simulation<N> {
 
     /// Closes the steps of the instant, in the order the nodes first took an input.
     fn end_steps(&mut self) {
-        for index in mem::take(&mut self.stepping) {
+        let mut stepping = mem::take(&mut self.stepping);
+        for &index in &stepping {
             self.hosts[index].end_step(self.now);
             self.apply_effects(index);
+        }
+        // Keep the buffer, unless a node restarted while the steps closed and stepped anew.
+        if self.stepping.is_empty() {
+            stepping.clear();
+            self.stepping = stepping;
         }
     }
 
@@ -332,22 +351,27 @@ impl<N: Node> Simulation<N> {
         let id = NodeId(index as u32);
         let now = self.now;
         if self.hosts[index].has_observations() {
-            for observation in self.hosts[index].take_observations(now, &mut self.trace) {
+            let mut observations = self.hosts[index].take_observations(now, &mut self.trace);
+            for observation in observations.drain(..) {
                 self.record(id, EventKind::Observed(observation));
             }
+            self.hosts[index].return_observations(observations);
         }
         if self.hosts[index].has_replies() {
             let replies = self.hosts[index].take_replies(now, &mut self.trace);
             self.dx.set_now(now);
             for reply in &replies {
                 self.driver.on_reply(&mut self.dx, id, reply);
+                self.driver_called = true;
             }
             self.apply_driver_commands();
         }
-        let queue = &mut self.queue;
-        self.hosts[index].schedule_timers(now, &mut self.trace, |due| {
-            queue.push(due.at, SimEvent::Timer { node: id, timer: due.timer, generation: due.generation });
-        });
+        if self.hosts[index].has_timers() {
+            let queue = &mut self.queue;
+            self.hosts[index].schedule_timers(now, &mut self.trace, |due| {
+                queue.push(due.at, SimEvent::Timer { node: id, timer: due.timer, generation: due.generation });
+            });
+        }
         if self.hosts[index].has_sends() {
             let mut sends = self.hosts[index].take_sends();
             self.tally.sends_over_time.add(now, sends.len() as u64);
@@ -401,6 +425,7 @@ impl<N: Node> Simulation<N> {
         self.leaders.observe(event);
         self.dx.set_now(self.now);
         self.driver.on_event(&mut self.dx, event);
+        self.driver_called = true;
         let struck = if self.schedule.has_armed() {
             let steps = self.schedule.steps().len();
             let event = event.clone();
@@ -429,14 +454,21 @@ impl<N: Node> Simulation<N> {
     }
 
     fn apply_driver_commands(&mut self) {
-        for command in self.dx.take_commands() {
+        if !self.dx.has_commands() {
+            return;
+        }
+        let mut commands = self.dx.take_commands();
+        for command in commands.drain(..) {
             match command {
-                DriverCommand::Submit { node, op } => self.queue.push(self.now, SimEvent::Client { node, op }),
+                DriverCommand::Submit { node, op } => {
+                    self.queue.push(self.now, SimEvent::Client { node, op: Box::new(op) })
+                }
                 DriverCommand::Wake { after, token } => self.queue.push(self.now + after, SimEvent::Wake { token }),
                 DriverCommand::Crash(node) => self.queue.push(self.now, SimEvent::Crash { node }),
                 DriverCommand::Restart(node) => self.queue.push(self.now, SimEvent::Restart { node }),
             }
         }
+        self.dx.return_commands(commands);
     }
 
     fn apply_action(&mut self, action: FaultAction) {

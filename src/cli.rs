@@ -12,6 +12,8 @@ use harness::service::{Bandwidth, ServiceTime};
 use harness::{Family, Initiator, Latency, MutexLoad, RuntimeKind, TimedFault};
 use serde::Serialize;
 
+use crate::shard::Shard;
+
 /// Run distributed agreement algorithms side by side on one harness and measure them.
 #[derive(Debug, Parser)]
 #[command(name = "workbench", version, about)]
@@ -40,6 +42,19 @@ pub enum Command {
     Lincheck(LincheckArgs),
     /// Draw a run's trace (`run --trace`) as a space-time diagram page, or write it as a ShiViz log.
     Diagram(DiagramArgs),
+    /// Combine the shard files of `check --shard` or `compare --shard` jobs: the same lines, or
+    /// the same report, one unsharded run gives.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folders holding the shard files (`check-shard-K-of-N.json`, `compare-shard-K-of-N.json`).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Report folder for merged `compare` shards.
+    #[arg(long, default_value = "workbench-report")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -234,6 +249,10 @@ pub struct CheckArgs {
     /// Output format of the probe matrix.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Run only job K of N (every N-th seed from the K-th) and write `check-shard-K-of-N.json` to
+    /// --out for `workbench merge`.
+    #[arg(long, value_parser = parse::<Shard>)]
+    pub shard: Option<Shard>,
     /// The run description (defaults: 5 nodes; ops: replication 200, mutex 100, election 6).
     #[command(flatten)]
     pub run: RunFlags,
@@ -275,6 +294,10 @@ pub struct CompareArgs {
     /// Report folder.
     #[arg(long, default_value = "workbench-report")]
     pub out: PathBuf,
+    /// Run only job K of N (every N-th run of the grid from the K-th) and write
+    /// `compare-shard-K-of-N.json` to --out instead of a report; `workbench merge` makes the report.
+    #[arg(long, value_parser = parse::<Shard>)]
+    pub shard: Option<Shard>,
     /// The run description every algorithm runs under. Without a scenario or a fault, compare
     /// runs its built-in scenarios (steady state, then faults per family).
     #[command(flatten)]

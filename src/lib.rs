@@ -26,6 +26,7 @@ pub mod commands;
 mod flags;
 pub mod registry;
 mod scenario;
+pub mod shard;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -115,6 +116,7 @@ where
             )
         }),
         Command::Diagram(args) => commands::diagram::diagram(&args).map(|text| (text, 0)),
+        Command::Merge(args) => commands::merge::merge(&args).map(clean),
         Command::Experiment(cli::Experiment::ElectionTimeouts(args)) => {
             commands::experiment::election_timeouts(&args).map(|text| (text, 0))
         }

@@ -5,7 +5,7 @@
 //! The prediction may read the run's history where the textbook count depends on who did what
 //! (the centralized coordinator's own entries are free; Maekawa's quorum sizes differ by node).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Algorithm, History, RunError, RunSpec};
 
@@ -23,7 +23,7 @@ pub struct Formula {
 }
 
 /// How a message's size grows with the cluster size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Growth {
     /// The same size at every N.
@@ -73,7 +73,7 @@ pub struct SizeLaw {
 }
 
 /// The measured size of one kind at one N, beside its stated growth.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SizeRow {
     pub kind: String,
     pub text: String,
@@ -83,7 +83,7 @@ pub struct SizeRow {
 }
 
 /// Measured against expected for one algorithm at one N.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FormulaRow {
     pub algorithm: String,
     pub nodes: usize,

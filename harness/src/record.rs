@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::{ElectionMetrics, FaultRecord, MutexMetrics, ReplicationMetrics, Startup, Steady};
 use crate::{Family, LatencySummary, NetworkConfig, RuntimeKind, Workload};
 
 /// Work a run's time limit cut short: not a violation, since nothing says the algorithm would
 /// not have finished it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Unfinished {
     /// Why the run ended (`the time limit (3s)`, `the event limit (20000000)`).
     pub ended_by: String,
@@ -22,7 +22,7 @@ pub struct Unfinished {
 }
 
 /// What one run measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub algorithm: String,
     pub family: Family,

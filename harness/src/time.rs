@@ -8,7 +8,7 @@ use std::ops::{Add, Sub};
 use std::time::Duration;
 
 /// A point in a run, in nanoseconds since its start.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, serde::Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Time(pub u64);
 
 impl Time {

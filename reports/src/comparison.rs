@@ -6,7 +6,7 @@ use harness::metrics::Completion;
 use harness::{Family, RunRecord, RunSpec, RuntimeKind};
 
 /// One section of a comparison: the description every algorithm of its families ran under.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub about: String,
@@ -22,7 +22,7 @@ impl ScenarioInfo {
 }
 
 /// One run of the grid.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RunResult {
     /// The scenario's name.
     pub scenario: String,

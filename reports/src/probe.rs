@@ -3,10 +3,10 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What an algorithm did under one fault kind, over a probe's seeds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeVerdict {
     /// Every run kept every invariant and finished its work.
@@ -18,7 +18,7 @@ pub enum ProbeVerdict {
 }
 
 /// One cell of the matrix.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProbeCell {
     pub algorithm: String,
     /// The fault kind (`crash`, `partition`, `reordering`, ...).

@@ -7,4 +7,5 @@ pub mod experiment;
 pub mod formulas;
 pub mod lincheck;
 pub mod list;
+pub mod merge;
 pub mod run;

@@ -16,13 +16,13 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Completion, LatencySummary, SendTimeline};
 use crate::{EventKind, Family, Fault, FaultPlan, FaultStrike, History, NodeId, Observation, Phase, Time};
 
 /// When the run first had a leader and a completed op.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Startup {
     /// `null` where the family has no leader, or none was ever followed.
     pub first_leader_ms: Option<f64>,
@@ -31,14 +31,14 @@ pub struct Startup {
 }
 
 /// The ops invoked after the first completion.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Steady {
     pub latency_ms: LatencySummary,
     pub throughput_ops_per_s: f64,
 }
 
 /// What one fault of the plan did and cost.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaultRecord {
     /// The fault as written (`crash:leader@1s`).
     pub fault: String,

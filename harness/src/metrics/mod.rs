@@ -12,12 +12,12 @@ pub use timeline::SendTimeline;
 use std::collections::BTreeSet;
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{ClientOp, EventKind, Family, History, Observation, Time};
 
 /// Latency percentiles in milliseconds, from an HDR histogram (3 significant digits).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
     pub p50: f64,
     pub p90: f64,
@@ -52,7 +52,7 @@ impl LatencySummary {
 }
 
 /// One op that completed: when it was asked for and when it was done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Completion {
     pub invoked: Time,
     pub completed: Time,
@@ -130,7 +130,7 @@ pub fn replication_work(history: &History) -> WorkSummary {
 }
 
 /// What the replication clients went through.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplicationMetrics {
     /// Commands sent again after a timeout.
     pub retries: u64,
@@ -161,7 +161,7 @@ pub fn work(family: Family, nodes: usize, history: &History) -> WorkSummary {
 }
 
 /// Election traffic apart from failure-detection traffic.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ElectionMetrics {
     /// Messages of the elections themselves (every kind not listed as detection).
     pub election_messages: u64,

@@ -1,12 +1,12 @@
 //! The mutex family's measures beyond latency: synchronization delay and fairness.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::LatencySummary;
 use crate::{ClientOp, EventKind, History, Observation, Time};
 
 /// What the mutex family measures beyond latency (which is the response time, request to entry).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MutexMetrics {
     /// Synchronization delay: from one node's exit to the next node's entry, sampled only when
     /// some request was waiting at the exit (that is, under contention).

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::cli::CheckArgs;
 use crate::registry::{Entry, Registry};
+use crate::shard::Shard;
 use crate::{scenario, Failure};
 
 /// The RNG stream fault plans are drawn from (apart from the run's own streams).
@@ -295,12 +296,17 @@ pub fn check(args: &CheckArgs, registry: &Registry) -> Result<(String, bool), Fa
         .first_seed
         .checked_add(args.seeds)
         .ok_or_else(|| Failure::Usage("seeds: first seed + seeds overflows".into()))?;
+    let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
     let campaign = Campaign {
         ops_given: base.ops.is_some(),
         think_given: !args.run.think.is_empty() || args.run.client_think.is_some(),
         base,
         wanted,
-        seeds: (args.first_seed..seeds_end).collect(),
+        seeds: (args.first_seed..seeds_end)
+            .enumerate()
+            .filter(|(position, _)| shard.takes(*position))
+            .map(|(_, seed)| seed)
+            .collect(),
         out: args.out.clone(),
     };
     if let [entry] = entries.as_slice() {
@@ -316,6 +322,9 @@ pub fn check(args: &CheckArgs, registry: &Registry) -> Result<(String, bool), Fa
         (entry.prepare)(&campaign.spec_for(entry, &[], args.first_seed)).map_err(|e| Failure::Usage(e.to_string()))?;
     }
     if args.probe {
+        if args.shard.is_some() {
+            return Err(Failure::Usage("shard: --probe runs as one job; shard the campaign instead".into()));
+        }
         let bar = progress_bar(args.seeds * entries.len() as u64 * 9, "runs");
         let cells = probe::probe(&entries, &campaign, &bar)?;
         bar.finish_and_clear();
@@ -330,38 +339,103 @@ pub fn check(args: &CheckArgs, registry: &Registry) -> Result<(String, bool), Fa
     }
     prepare_out(&campaign.out)?;
     let started = Instant::now();
-    let bar = progress_bar(args.seeds * entries.len() as u64, "seeds");
-    let mut report = String::new();
-    let (mut passed, mut failed) = (0u64, 0u64);
+    let bar = progress_bar(campaign.seeds.len() as u64 * entries.len() as u64, "seeds");
+    let mut results = Vec::new();
     for entry in &entries {
         let classes: Vec<FaultClass> =
             campaign.wanted.iter().copied().filter(|c| entry.tolerates.contains(c)).collect();
         bar.set_message(entry.name);
         let outcome = run_campaign(entry, &campaign, &classes, &bar)?;
-        passed += outcome.passed;
-        failed += outcome.failed.len() as u64;
-        let faults: Vec<String> = classes.iter().map(|c| format!("{c:?}").to_lowercase()).collect();
-        let undecided = match outcome.undecided {
+        let first_failure = match outcome.failed.first() {
+            Some((seed, found)) => Some(write_failure(entry, &campaign, &classes, *seed, found)?),
+            None => None,
+        };
+        results.push(AlgorithmResult {
+            name: entry.name.to_string(),
+            faults: classes.iter().map(|c| format!("{c:?}").to_lowercase()).collect(),
+            passed: outcome.passed,
+            undecided: outcome.undecided,
+            failed: outcome.failed,
+            first_failure,
+        });
+    }
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let (passed, failed) = totals(&results);
+    let mut report = report_lines(&results);
+    report.push_str(&format!(
+        "{} seeds in {elapsed:.1}s ({:.0} seeds/s)\n",
+        passed + failed,
+        (passed + failed) as f64 / elapsed.max(1e-9)
+    ));
+    if let Some(shard) = args.shard {
+        let file = CheckShard { campaign: campaign_command(args), shard, algorithms: results };
+        let path = shard.file(&args.out, "check");
+        let json = serde_json::to_string_pretty(&file).expect("a shard serializes");
+        std::fs::write(&path, json + "\n")
+            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        report.push_str(&format!("shard {shard}: {}\n", path.display()));
+    }
+    report.push_str(&format!("{passed} passed, {failed} failed\n"));
+    Ok((report, failed == 0))
+}
+
+/// What one algorithm's campaign (or one shard of it) found, as a shard file keeps it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct AlgorithmResult {
+    pub name: String,
+    /// The fault classes drawn (those asked for that it tolerates).
+    pub faults: Vec<String>,
+    pub passed: u64,
+    /// Passed seeds on which a checker could not decide everything.
+    pub undecided: u64,
+    /// Failing seeds in order, with what each broke.
+    pub failed: Vec<(u64, Vec<String>)>,
+    /// The report lines of the first failing seed (replay, shrunk scenario, diagram).
+    pub first_failure: Option<String>,
+}
+
+/// A `check --shard K/N` job's findings: `check-shard-K-of-N.json`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CheckShard {
+    /// The campaign, as a command without `--shard` and `--out`: every shard of one campaign has
+    /// the same.
+    pub campaign: String,
+    pub shard: Shard,
+    pub algorithms: Vec<AlgorithmResult>,
+}
+
+/// The campaign's command, without what differs between its shards.
+fn campaign_command(args: &CheckArgs) -> String {
+    let mut words = vec![format!("{} check {}", crate::program(), crate::flags::shell_word(&args.target))];
+    words.push(format!("--seeds {} --first-seed {} --faults {}", args.seeds, args.first_seed, args.faults));
+    words.extend(args.run.to_args());
+    words.join(" ")
+}
+
+/// Seeds passed and failed over all algorithms.
+pub(crate) fn totals(results: &[AlgorithmResult]) -> (u64, u64) {
+    results.iter().fold((0, 0), |(p, f), r| (p + r.passed, f + r.failed.len() as u64))
+}
+
+/// One line per algorithm, each followed by its first failure's lines.
+pub(crate) fn report_lines(results: &[AlgorithmResult]) -> String {
+    let mut report = String::new();
+    for result in results {
+        let undecided = match result.undecided {
             0 => String::new(),
             n => format!(" ({n} of them with a key the linearizability search could not decide)"),
         };
         report.push_str(&format!(
             "{}: {} passed{undecided}, {} failed (faults: {})\n",
-            entry.name,
-            outcome.passed,
-            outcome.failed.len(),
-            if faults.is_empty() { "none it tolerates".to_string() } else { faults.join(", ") }
+            result.name,
+            result.passed,
+            result.failed.len(),
+            if result.faults.is_empty() { "none it tolerates".to_string() } else { result.faults.join(", ") }
         ));
-        if let Some((seed, found)) = outcome.failed.first() {
-            report.push_str(&write_failure(entry, &campaign, &classes, *seed, found)?);
+        if let Some(lines) = &result.first_failure {
+            report.push_str(lines);
         }
     }
-    bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
-    let total = passed + failed;
-    report.push_str(&format!(
-        "{total} seeds in {elapsed:.1}s ({:.0} seeds/s)\n{passed} passed, {failed} failed\n",
-        total as f64 / elapsed.max(1e-9)
-    ));
-    Ok((report, failed == 0))
+    report
 }

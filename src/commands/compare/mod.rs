@@ -13,6 +13,7 @@ use reports::{Comparison, RunResult, ScenarioInfo};
 use crate::cli::CompareArgs;
 use crate::commands::check::progress_bar;
 use crate::registry::{Entry, Registry};
+use crate::shard::Shard;
 use crate::Failure;
 
 pub use scenarios::{Scenario, FAULT_NODES, STEADY_NODES};
@@ -199,8 +200,18 @@ pub fn compare(args: &CompareArgs, registry: &Registry) -> Result<String, Failur
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::Usage(format!("out: cannot create {}: {e}", args.out.display())))?;
 
+    // The order runs are reported in: the simulated ones, then the threaded ones (which run one
+    // at a time); a shard takes every N-th of them.
+    let (sim, threads): (Vec<&Cell>, Vec<&Cell>) = cells.iter().partition(|c| c.spec.runtime == RuntimeKind::Sim);
+    let ordered: Vec<(usize, &Cell)> = sim.into_iter().chain(threads).enumerate().collect();
+    let total_runs = ordered.len();
+    let mine: Vec<(usize, &Cell)> = match args.shard {
+        Some(shard) => ordered.into_iter().filter(|(position, _)| shard.takes(*position)).collect(),
+        None => ordered,
+    };
+
     let started = std::time::Instant::now();
-    let bar = progress_bar(cells.len() as u64, "runs");
+    let bar = progress_bar(mine.len() as u64, "runs");
     let run_one = |cell: &Cell| {
         let contender = &contenders[cell.contender];
         let result = contender
@@ -220,23 +231,57 @@ pub fn compare(args: &CompareArgs, registry: &Registry) -> Result<String, Failur
     };
     // The simulator is single-threaded and deterministic: one simulation per core. The threads
     // runtime already uses a thread per node, so its runs go one at a time.
-    let (sim, threads): (Vec<&Cell>, Vec<&Cell>) = cells.iter().partition(|c| c.spec.runtime == RuntimeKind::Sim);
+    let (sim, threads): (Vec<&Cell>, Vec<&Cell>) =
+        mine.iter().map(|(_, c)| *c).partition(|c| c.spec.runtime == RuntimeKind::Sim);
     let mut runs: Vec<RunResult> = sim.par_iter().map(|c| run_one(c)).collect::<Result<_, _>>()?;
     for cell in threads {
         runs.push(run_one(cell)?);
     }
     bar.finish_and_clear();
 
+    // The formula checks and the probe matrix are the first shard's share of the work.
+    let first = args.shard.is_none_or(|s| s.index == 1);
     let comparison = Comparison {
         command: reproduce(args),
         version: env!("CARGO_PKG_VERSION").to_string(),
         seeds: (1..=seeds).collect(),
         scenarios: scenarios.iter().map(|s| info(s, &contenders)).collect(),
         runs,
-        formulas: formulas(args, &scenarios, &contenders)?,
-        probe: probe(&contenders, seeds)?,
+        formulas: if first { formulas(args, &scenarios, &contenders)? } else { Vec::new() },
+        probe: if first { probe(&contenders, seeds)? } else { Vec::new() },
     };
-    let files = reports::write_report(&args.out, &comparison).map_err(Failure::Run)?;
+    if let Some(shard) = args.shard {
+        let file = CompareShard {
+            command: reproduce_without_out(args),
+            shard,
+            total_runs,
+            positions: mine.iter().map(|(position, _)| *position).collect(),
+            contenders: contenders.len(),
+            comparison: ShardedComparison::of(comparison),
+        };
+        let path = shard.file(&args.out, "compare");
+        let json = serde_json::to_string(&file).expect("a shard serializes");
+        std::fs::write(&path, json + "\n")
+            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        return Ok(format!(
+            "shard {shard}: {} of {total_runs} runs in {:.1}s\nshard file: {} (workbench merge makes the report)\n",
+            file.positions.len(),
+            started.elapsed().as_secs_f64(),
+            path.display()
+        ));
+    }
+    summary(&comparison, contenders.len(), scenarios.len(), started, &args.out)
+}
+
+/// Writes the report and says what it holds.
+fn summary(
+    comparison: &Comparison,
+    contenders: usize,
+    scenarios: usize,
+    started: std::time::Instant,
+    out: &std::path::Path,
+) -> Result<String, Failure> {
+    let files = reports::write_report(out, comparison).map_err(Failure::Run)?;
     let violations = comparison.runs.iter().filter(|r| !r.record.violations.is_empty()).count();
     let undecided = match comparison.runs.iter().filter(|r| !r.record.undecided.is_empty()).count() {
         0 => String::new(),
@@ -245,8 +290,8 @@ pub fn compare(args: &CompareArgs, registry: &Registry) -> Result<String, Failur
     Ok(format!(
         "{} runs of {} algorithms under {} scenarios in {:.1}s, {} with violations{undecided}\nreport: {}\n",
         comparison.runs.len(),
-        contenders.len(),
-        scenarios.len(),
+        contenders,
+        scenarios,
         started.elapsed().as_secs_f64(),
         violations,
         files.index.display()
@@ -310,8 +355,118 @@ fn probe(contenders: &[Contender], seeds: u64) -> Result<Vec<reports::ProbeCell>
     crate::commands::check::probe_matrix(&entries, seeds)
 }
 
+/// A `compare --shard K/N` job's runs: `compare-shard-K-of-N.json`.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct CompareShard {
+    /// The comparison, as a command without `--shard` and `--out`: every shard of one comparison
+    /// has the same.
+    command: String,
+    shard: Shard,
+    /// Runs in the whole grid, and the places of this shard's among them.
+    total_runs: usize,
+    positions: Vec<usize>,
+    contenders: usize,
+    comparison: ShardedComparison,
+}
+
+/// The parts of a [`Comparison`] a shard holds (the formula checks and the probe matrix only in
+/// shard 1).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ShardedComparison {
+    version: String,
+    seeds: Vec<u64>,
+    scenarios: Vec<ScenarioInfo>,
+    runs: Vec<RunResult>,
+    formulas: Vec<harness::formula::FormulaRow>,
+    probe: Vec<reports::ProbeCell>,
+}
+
+impl ShardedComparison {
+    fn of(c: Comparison) -> Self {
+        ShardedComparison {
+            version: c.version,
+            seeds: c.seeds,
+            scenarios: c.scenarios,
+            runs: c.runs,
+            formulas: c.formulas,
+            probe: c.probe,
+        }
+    }
+}
+
+/// Puts the shards' runs back in the grid's order and writes the report one unsharded
+/// `compare --out OUT` would have written.
+pub fn write_merged(
+    shards: Vec<(std::path::PathBuf, CompareShard)>,
+    out: &std::path::Path,
+) -> Result<(String, bool), Failure> {
+    let started = std::time::Instant::now();
+    let count = crate::shard::complete(&shards.iter().map(|(_, s)| s.shard).collect::<Vec<_>>(), "compare")
+        .map_err(Failure::Usage)?;
+    let first = shards.iter().find(|(_, s)| s.shard.index == 1).map(|(_, s)| s).expect("complete: shard 1 is there");
+    for (path, shard) in &shards {
+        if shard.command != first.command || shard.total_runs != first.total_runs {
+            return Err(Failure::Usage(format!(
+                "{} is a shard of another comparison:\n  {}\nnot\n  {}",
+                path.display(),
+                shard.command,
+                first.command
+            )));
+        }
+        if shard.positions.len() != shard.comparison.runs.len() {
+            return Err(Failure::Usage(format!(
+                "{}: {} places for {} runs",
+                path.display(),
+                shard.positions.len(),
+                shard.comparison.runs.len()
+            )));
+        }
+    }
+    let mut slots: Vec<Option<RunResult>> = vec![None; first.total_runs];
+    let (command, contenders, total) = (first.command.clone(), first.contenders, first.total_runs);
+    let (mut formulas, mut probe, mut head) = (Vec::new(), Vec::new(), None);
+    for (path, shard) in shards {
+        for (position, run) in shard.positions.into_iter().zip(shard.comparison.runs) {
+            match slots.get_mut(position) {
+                Some(slot @ None) => *slot = Some(run),
+                _ => {
+                    return Err(Failure::Usage(format!("{}: run {position} is out of place or twice", path.display())))
+                }
+            }
+        }
+        if shard.shard.index == 1 {
+            formulas = shard.comparison.formulas;
+            probe = shard.comparison.probe;
+            head = Some((shard.comparison.version, shard.comparison.seeds, shard.comparison.scenarios));
+        }
+    }
+    let runs: Vec<RunResult> = slots.into_iter().flatten().collect();
+    if runs.len() != total {
+        return Err(Failure::Usage(format!("the shards hold {} of the {total} runs", runs.len())));
+    }
+    let (version, seeds, scenarios) = head.expect("shard 1 is there");
+    let scenario_count = scenarios.len();
+    let comparison = Comparison {
+        command: format!("{command} --out {}", crate::flags::shell_word(&out.display().to_string())),
+        version,
+        seeds,
+        scenarios,
+        runs,
+        formulas,
+        probe,
+    };
+    std::fs::create_dir_all(out).map_err(|e| Failure::Usage(format!("out: cannot create {}: {e}", out.display())))?;
+    let text = summary(&comparison, contenders, scenario_count, started, out)?;
+    Ok((format!("merged {count} shards\n{text}"), true))
+}
+
 /// The command that reproduces this comparison, defaults spelled out.
 fn reproduce(args: &CompareArgs) -> String {
+    format!("{} --out {}", reproduce_without_out(args), crate::flags::shell_word(&args.out.display().to_string()))
+}
+
+/// [`reproduce`] without `--out` (nor `--shard`): what the shards of one comparison share.
+fn reproduce_without_out(args: &CompareArgs) -> String {
     let mut words = vec![format!("{} compare", crate::program())];
     words.extend(args.algorithms.iter().map(|a| crate::flags::shell_word(a)));
     if let Some(family) = args.family {
@@ -319,6 +474,5 @@ fn reproduce(args: &CompareArgs) -> String {
     }
     words.push(format!("--seeds {}", args.seeds.unwrap_or(DEFAULT_SEEDS)));
     words.extend(args.run.to_args());
-    words.push(format!("--out {}", crate::flags::shell_word(&args.out.display().to_string())));
     words.join(" ")
 }

@@ -5,6 +5,8 @@
 //! at the first instant every live node's latest `Leader` observation names the same live node:
 //! agreement. Crashes of nodes other than the leader do not start one.
 
+use std::collections::BTreeMap;
+
 use crate::{ClientOp, Event, EventKind, NodeId, Observation, Time};
 
 /// One election: when it started, and when and on whom the live nodes agreed.
@@ -23,6 +25,11 @@ pub struct Election {
 pub struct ElectionTracker {
     alive: Vec<bool>,
     named: Vec<Option<NodeId>>,
+    /// Live nodes, and how many live nodes name each leader (only leaders named at all): kept
+    /// as events come, so that agreement is known without a pass over every node (a 100,000-node
+    /// election names its leader 100,000 times).
+    live: usize,
+    naming: BTreeMap<NodeId, usize>,
     agreed: Option<NodeId>,
     pending: Option<Time>,
     elections: Vec<Election>,
@@ -34,6 +41,8 @@ impl ElectionTracker {
         ElectionTracker {
             alive: vec![true; nodes],
             named: vec![None; nodes],
+            live: nodes,
+            naming: BTreeMap::new(),
             agreed: None,
             pending: Some(Time::ZERO),
             elections: Vec::new(),
@@ -58,19 +67,23 @@ impl ElectionTracker {
         match &event.kind {
             EventKind::Invoke(ClientOp::StartElection) => self.trigger(event.time),
             EventKind::Crashed => {
-                self.alive[node] = false;
-                self.named[node] = None;
+                self.name(node, None);
+                if std::mem::replace(&mut self.alive[node], false) {
+                    self.live -= 1;
+                }
                 if self.agreed == Some(event.node) {
                     self.trigger(event.time);
                 }
             }
             EventKind::Restarted => {
-                self.alive[node] = true;
-                self.named[node] = None;
+                self.name(node, None);
+                if !std::mem::replace(&mut self.alive[node], true) {
+                    self.live += 1;
+                }
                 self.trigger(event.time);
             }
             EventKind::Observed(Observation::Leader { leader, .. }) => {
-                self.named[node] = Some(*leader);
+                self.name(node, Some(*leader));
                 if self.agreed.is_some_and(|agreed| agreed != *leader) {
                     self.trigger(event.time);
                 }
@@ -94,12 +107,32 @@ impl ElectionTracker {
         self.pending.get_or_insert(time);
     }
 
+    /// Sets whom `node` names, keeping the counts of live namers (a down node names no one).
+    fn name(&mut self, node: usize, leader: Option<NodeId>) {
+        if let Some(old) = std::mem::replace(&mut self.named[node], leader) {
+            if self.alive[node] {
+                let count = self.naming.get_mut(&old).expect("a live namer is counted");
+                *count -= 1;
+                if *count == 0 {
+                    self.naming.remove(&old);
+                }
+            }
+        }
+        if let Some(new) = leader {
+            if self.alive[node] {
+                *self.naming.entry(new).or_insert(0) += 1;
+            }
+        }
+    }
+
     /// The leader every live node names, if they all name the same live node.
     pub fn agreement(&self) -> Option<NodeId> {
-        let mut live = (0..self.alive.len()).filter(|n| self.alive[*n]);
-        let first = self.named[live.next()?]?;
-        let all_same = live.all(|n| self.named[n] == Some(first));
-        (all_same && self.alive.get(first.index()).copied().unwrap_or(false)).then_some(first)
+        match self.naming.iter().next() {
+            Some((&leader, &count)) if self.naming.len() == 1 && count == self.live && self.live > 0 => {
+                self.alive.get(leader.index()).copied().unwrap_or(false).then_some(leader)
+            }
+            _ => None,
+        }
     }
 
     /// The highest id still alive.

@@ -50,6 +50,14 @@ impl Shard {
         position % self.count as usize == (self.index - 1) as usize
     }
 
+    /// Writes what this shard of a `command` found to its file in `out`; returns the path.
+    pub fn write<T: Serialize>(&self, out: &Path, command: &str, found: &T) -> Result<PathBuf, String> {
+        let path = self.file(out, command);
+        let json = serde_json::to_string(found).expect("a shard serializes");
+        std::fs::write(&path, json + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path)
+    }
+
     /// The shard file of a `command` (`check`, `compare`) in `out`.
     pub fn file(&self, out: &Path, command: &str) -> PathBuf {
         out.join(format!("{command}-shard-{}-of-{}.json", self.index, self.count))

@@ -370,10 +370,7 @@ pub fn check(args: &CheckArgs, registry: &Registry) -> Result<(String, bool), Fa
     ));
     if let Some(shard) = args.shard {
         let file = CheckShard { campaign: campaign_command(args), shard, algorithms: results };
-        let path = shard.file(&args.out, "check");
-        let json = serde_json::to_string_pretty(&file).expect("a shard serializes");
-        std::fs::write(&path, json + "\n")
-            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        let path = shard.write(&args.out, "check", &file).map_err(Failure::Run)?;
         report.push_str(&format!("shard {shard}: {}\n", path.display()));
     }
     report.push_str(&format!("{passed} passed, {failed} failed\n"));

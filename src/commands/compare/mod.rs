@@ -259,10 +259,7 @@ pub fn compare(args: &CompareArgs, registry: &Registry) -> Result<String, Failur
             contenders: contenders.len(),
             comparison: ShardedComparison::of(comparison),
         };
-        let path = shard.file(&args.out, "compare");
-        let json = serde_json::to_string(&file).expect("a shard serializes");
-        std::fs::write(&path, json + "\n")
-            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        let path = shard.write(&args.out, "compare", &file).map_err(Failure::Run)?;
         return Ok(format!(
             "shard {shard}: {} of {total_runs} runs in {:.1}s\nshard file: {} (workbench merge makes the report)\n",
             file.positions.len(),

@@ -227,7 +227,12 @@ impl Node for Bully {
             BullyMsg::Election => {
                 if from < self.id {
                     cx.send(from, BullyMsg::Answer);
-                    if self.phase == Phase::Idle {
+                    if self.leader == Some(self.id) && self.phase == Phase::Idle {
+                        // Already coordinator: tell the asker, rather than win again and announce
+                        // it to every lower node once per ELECTION (N² COORDINATORs when all
+                        // the others bid at once).
+                        cx.send(from, BullyMsg::Coordinator { epoch: self.epoch });
+                    } else if self.phase == Phase::Idle {
                         self.start_election(cx);
                     }
                 }
@@ -358,6 +363,18 @@ mod tests {
         n.on_message(&mut cx, NodeId(1), BullyMsg::Election);
         let sends = cx.take_effects().sends;
         assert_eq!(sends, vec![(NodeId(1), BullyMsg::Answer), (NodeId(4), BullyMsg::Election)]);
+    }
+
+    /// The highest node, once coordinator, tells a late elector alone instead of winning again
+    /// and announcing itself to every lower id per ELECTION (N² COORDINATORs when all bid).
+    #[test]
+    fn a_coordinator_answers_a_late_elector_alone() {
+        let (mut n, mut cx) = node(4, 5);
+        n.on_message(&mut cx, NodeId(0), BullyMsg::Election);
+        assert_eq!(cx.take_effects().sends.len(), 1 + 4, "an answer, then COORDINATOR to the four below");
+        n.on_message(&mut cx, NodeId(2), BullyMsg::Election);
+        let coordinator = BullyMsg::Coordinator { epoch: 1 };
+        assert_eq!(cx.take_effects().sends, vec![(NodeId(2), BullyMsg::Answer), (NodeId(2), coordinator)]);
     }
 
     #[test]

@@ -136,8 +136,17 @@ impl<E> EventQueue<E> {
         let from = self.occupied.trailing_zeros() as usize + 1;
         let moving = std::mem::take(&mut self.buckets[from]);
         self.occupied &= !(1 << (from - 1));
-        let top = moving.iter().map(|e| e.time).min().expect("an occupied bucket has entries");
+        let (top, last) = moving
+            .iter()
+            .fold((u64::MAX, 0), |(low, high), e| (low.min(e.time), high.max(e.time)));
         self.top = top;
+        if top == last {
+            // All due at once (a broadcast storm): the bucket becomes bucket 0 as it is, in
+            // order, without a copy that would briefly double the queue's memory.
+            let spent = std::mem::replace(&mut self.buckets[0], moving);
+            self.buckets[from] = spent;
+            return true;
+        }
         for &entry in &moving {
             let bucket = bucket_of(entry.time, top);
             debug_assert!(bucket < from, "every entry moves down");

@@ -45,6 +45,22 @@ pub enum Command {
     /// Combine the shard files of `check --shard` or `compare --shard` jobs: the same lines, or
     /// the same report, one unsharded run gives.
     Merge(MergeArgs),
+    /// Measure the guarded ratios alternately in one sitting: simulator and a whole `run` against
+    /// a bare event loop, a threads-runtime hop against raw crossbeam, Raft commits/s.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Rounds of each pair, alternating; each side keeps its best.
+    #[arg(long, default_value_t = 5)]
+    pub rounds: u32,
+    /// A tenth of the work: checks that the measurements run, too small to quote.
+    #[arg(long)]
+    pub quick: bool,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@
 //! record is still printed) or a node panicked; 2 bad input (unknown algorithm, impossible
 //! parameter, malformed value), with a one-line error on stderr; 3 `lincheck` could not decide.
 
+pub mod bench;
 pub mod cli;
 pub mod commands;
 mod flags;
@@ -117,6 +118,7 @@ where
         }),
         Command::Diagram(args) => commands::diagram::diagram(&args).map(|text| (text, 0)),
         Command::Merge(args) => commands::merge::merge(&args).map(clean),
+        Command::Bench(args) => commands::bench::bench(&args).map(|text| (text, 0)),
         Command::Experiment(cli::Experiment::ElectionTimeouts(args)) => {
             commands::experiment::election_timeouts(&args).map(|text| (text, 0))
         }

@@ -384,11 +384,8 @@ impl Node for Ring {
                 // is about to replace). Without this a participant waits for ELECTED to come
                 // round, N hops, with the leader heartbeating all the while: N²/50 heartbeats.
                 let known = self.leader == Some(from);
-                let beyond_election = if self.participant {
-                    from.0 >= self.highest_seen
-                } else {
-                    self.leader.is_none_or(|l| from > l)
-                };
+                let beyond_election =
+                    if self.participant { from.0 >= self.highest_seen } else { self.leader.is_none_or(|l| from > l) };
                 if from < self.id {
                     // A lower leader means an election missed us.
                     if !self.participant {

@@ -136,9 +136,7 @@ impl<E> EventQueue<E> {
         let from = self.occupied.trailing_zeros() as usize + 1;
         let moving = std::mem::take(&mut self.buckets[from]);
         self.occupied &= !(1 << (from - 1));
-        let (top, last) = moving
-            .iter()
-            .fold((u64::MAX, 0), |(low, high), e| (low.min(e.time), high.max(e.time)));
+        let (top, last) = moving.iter().fold((u64::MAX, 0), |(low, high), e| (low.min(e.time), high.max(e.time)));
         self.top = top;
         if top == last {
             // All due at once (a broadcast storm): the bucket becomes bucket 0 as it is, in

@@ -93,6 +93,7 @@ impl Registry {
             .with::<ring::Ring>()
             .with::<suzuki_kasami::SuzukiKasami>()
             .with::<token_ring::TokenRing>()
+            .with::<zab::Zab>()
     }
 
     /// Adds algorithm `A`; every command then knows it by `A::NAME`.

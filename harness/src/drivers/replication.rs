@@ -319,6 +319,13 @@ impl Driver for ReplicationDriver {
                 self.history[index].redirects += 1;
                 let known = self.clients[client].known;
                 let newer = known.is_none_or(|(known_term, _)| *term > known_term);
+                // A node vouches, at a term no older than ours, that the node we gave up on
+                // leads: it was slow, not gone, so it is back in the rotation (or a client
+                // that timed out on the leader once would skip it for good).
+                let current = known.is_none_or(|(known_term, _)| *term >= known_term);
+                if current && hint.is_some() && *hint == self.clients[client].suspect {
+                    self.clients[client].suspect = None;
+                }
                 let (next, delay) = match hint.filter(|h| *h != node && newer) {
                     Some(leader) => {
                         let state = &mut self.clients[client];

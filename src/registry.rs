@@ -93,6 +93,7 @@ impl Registry {
             .with::<ring::Ring>()
             .with::<suzuki_kasami::SuzukiKasami>()
             .with::<token_ring::TokenRing>()
+            .with::<fast_paxos::FastPaxos>()
             .with::<zab::Zab>()
     }
 

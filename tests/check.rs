@@ -41,6 +41,7 @@ const CAUGHT: &[(&str, &str, &str)] = &[
     ("multi-paxos", "bug-skip-recovery", "5"), // first: seed 1
     ("multi-paxos", "bug-flexible-disjoint", "30"), // first: seed 10 (12 in 300)
     ("zab", "bug-broadcast-before-sync", "20"), // first: seed 7 (state-machine-safety; 19 in 300)
+    ("fast-paxos", "bug-majority-fast-quorum", "30"), // first: seed 7 (one-value-per-slot; 10 in 300)
     ("ricart-agrawala", "bug-reply-while-inside", "100"), // first: seed 88 (5 in 300)
     ("bully", "bug-lower-id-wins", "5"), // first: seed 1
     ("centralized", "bug-no-queue", "5"), // first: seed 1

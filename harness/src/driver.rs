@@ -39,6 +39,9 @@ pub trait Driver: Send {
 pub enum DriverCommand {
     /// Hand `op` to `node` now. An op for a crashed node is lost.
     Submit { node: NodeId, op: ClientOp },
+    /// Hand `op` to `node` after `after` (a client's copy crossing the network). The threads
+    /// runtime hands it over at once: its own scheduling already varies the order of arrival.
+    SubmitAfter { node: NodeId, op: ClientOp, after: Duration },
     /// Call [`Driver::on_wake`] with `token` after `after`.
     Wake { after: Duration, token: u64 },
     /// Crash `node` now (its stable storage survives), as a fault plan would.
@@ -73,6 +76,11 @@ impl DriverContext {
     /// Submits `op` to `node`.
     pub fn submit(&mut self, node: NodeId, op: ClientOp) {
         self.commands.push(DriverCommand::Submit { node, op });
+    }
+
+    /// Submits `op` to `node`, arriving after `after`.
+    pub fn submit_after(&mut self, node: NodeId, op: ClientOp, after: Duration) {
+        self.commands.push(DriverCommand::SubmitAfter { node, op, after });
     }
 
     /// Asks for [`Driver::on_wake`] with `token` after `after`.

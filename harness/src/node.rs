@@ -100,6 +100,12 @@ pub trait Algorithm: Node {
     /// the algorithm's own messages.
     const DETECTION_KINDS: &'static [&'static str] = &[];
 
+    /// Replication only: clients send each command to every node at once, each copy taking one
+    /// network delay drawn from the run's latency model (Fast Paxos's clients talk to the
+    /// acceptors directly), instead of to the one node they think leads. Nodes that are not
+    /// meant to answer a copy stay silent; the first `Ok` answers the command.
+    const CLIENTS_SEND_TO_ALL: bool = false;
+
     /// Builds the run configuration from what the algorithm may know of the run: its variant
     /// ([`Settings::variant`]), cluster size, the network's timing bounds (every timeout derives
     /// from them, by a rule the crate doc states) and its parameters ([`Settings::params`], each

@@ -45,12 +45,14 @@ impl Resolved {
 }
 
 /// What a family needs to run and be checked. `termination_bound` is the election bound the
-/// algorithm states ([`Algorithm::termination_bound`]).
+/// algorithm states ([`Algorithm::termination_bound`]); `clients_to_all` is its
+/// [`Algorithm::CLIENTS_SEND_TO_ALL`].
 pub fn family_kit(
     family: Family,
     spec: &RunSpec,
     resolved: &Resolved,
     termination_bound: Option<Duration>,
+    clients_to_all: bool,
 ) -> Result<FamilyKit, SpecError> {
     let (nodes, workload, target) = (spec.nodes, resolved.workload.clone(), spec.op_target());
     match family {
@@ -87,8 +89,12 @@ pub fn family_kit(
         Family::Replication => {
             let timeout = workload.client_timeout.expect("resolved");
             let timing = ClientTiming::new(&resolved.timing, timeout);
+            let mut driver = ReplicationDriver::new(nodes, workload, timing, target);
+            if clients_to_all {
+                driver = driver.sending_to_all(spec.network.latency);
+            }
             Ok(FamilyKit {
-                driver: Box::new(ReplicationDriver::new(nodes, workload, timing, target)),
+                driver: Box::new(driver),
                 checkers: vec![
                     Box::new(ElectionSafety),
                     Box::new(StateMachineSafety { nodes }),
@@ -172,7 +178,8 @@ pub fn run_traced<A: Algorithm>(spec: &RunSpec) -> Result<(RunRecord, RunOutcome
 fn run_inner<A: Algorithm>(spec: &RunSpec, trace: bool) -> Result<(RunRecord, RunOutcome), RunError> {
     let Prepared { config, params, resolved } = prepare::<A>(spec)?;
     let bound = A::termination_bound(&config, spec.nodes);
-    let FamilyKit { driver, mut checkers, monitor } = family_kit(A::FAMILY, spec, &resolved, bound)?;
+    let FamilyKit { driver, mut checkers, monitor } =
+        family_kit(A::FAMILY, spec, &resolved, bound, A::CLIENTS_SEND_TO_ALL)?;
     checkers.extend(A::extra_checkers(spec));
     let setup = RunSetup::<A> {
         config,
@@ -334,7 +341,7 @@ mod tests {
         let spec = RunSpec::default();
         let resolved = Resolved::of(&spec, Timing::of(&spec.network, spec.runtime));
         let names = |bound| {
-            family_kit(Family::Election, &spec, &resolved, bound)
+            family_kit(Family::Election, &spec, &resolved, bound, false)
                 .unwrap()
                 .checkers
                 .iter()

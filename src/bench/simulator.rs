@@ -32,7 +32,8 @@ pub fn spec(entries: u64) -> RunSpec {
 pub fn simulate(entries: u64, trace: bool) -> u64 {
     let spec = spec(entries);
     let resolved = harness::Resolved::of(&spec, harness::Timing::of(&spec.network, spec.runtime));
-    let kit = harness::family_kit(harness::Family::Mutex, &spec, &resolved, None).expect("the mutex family's kit");
+    let kit =
+        harness::family_kit(harness::Family::Mutex, &spec, &resolved, None, false).expect("the mutex family's kit");
     let setup = RunSetup::<RicartAgrawala> {
         config: RaConfig::default(),
         nodes: spec.nodes,

@@ -109,6 +109,9 @@ pub struct ReplicationDriver {
     put_values: HashMap<Key, Vec<String>>,
     issued: u64,
     completed: u64,
+    /// Send every command to every node, each copy delayed by a draw from this latency
+    /// ([`crate::Algorithm::CLIENTS_SEND_TO_ALL`]).
+    to_all: Option<crate::Latency>,
 }
 
 /// A wake-up names the command (its index in the history), the attempt and what to do, so a
@@ -142,7 +145,14 @@ impl ReplicationDriver {
             put_values: HashMap::new(),
             issued: 0,
             completed: 0,
+            to_all: None,
         }
+    }
+
+    /// Clients send every command to every node, each copy after a draw from `latency`.
+    pub fn sending_to_all(mut self, latency: crate::Latency) -> Self {
+        self.to_all = Some(latency);
+        self
     }
 
     fn generate(&self, dx: &mut DriverContext, client: usize, seq: u64) -> KvOp {
@@ -208,7 +218,14 @@ impl ReplicationDriver {
         let Some((index, attempt)) = self.clients[client].outstanding else { return };
         let operation = &self.history[index];
         let command = Command { client: operation.client, seq: operation.seq, op: operation.op.clone() };
-        dx.submit(self.clients[client].target, ClientOp::Submit(command));
+        if let Some(latency) = &self.to_all {
+            for node in NodeId::all(self.nodes) {
+                let after = latency.sample(dx.rng());
+                dx.submit_after(node, ClientOp::Submit(command.clone()), after);
+            }
+        } else {
+            dx.submit(self.clients[client].target, ClientOp::Submit(command));
+        }
         dx.wake_after(self.timing.timeout, token(index, attempt, WAKE_TIMEOUT));
     }
 

@@ -138,15 +138,44 @@ pub struct ReplicationMetrics {
     pub redirects: u64,
     /// Commands never answered by the end of the run (outcome unknown).
     pub unanswered: u64,
+    /// Algorithms with a fast path (Fast Paxos): the share of log slots a leader saw chosen on
+    /// it, against those chosen by a classic round. `None` for an algorithm without one.
+    #[serde(default)]
+    pub fast_path_ratio: Option<f64>,
+    /// Algorithms with a fast path: slots whose fast round collided (no value could reach a
+    /// fast quorum) and went to recovery. `None` for an algorithm without one.
+    #[serde(default)]
+    pub collisions: Option<u64>,
 }
+
+/// Observation labels an algorithm with a fast path emits, with the slot as value: a slot
+/// chosen on the fast path, one chosen by a classic round, a fast round that collided.
+pub const FAST_PATH_NOTE: &str = "replication.fast-path";
+pub const CLASSIC_PATH_NOTE: &str = "replication.classic-path";
+pub const COLLISION_NOTE: &str = "replication.collision";
 
 impl ReplicationMetrics {
     pub fn of(history: &History) -> Self {
         let clients = &history.clients;
+        let (mut fast, mut classic, mut collisions) = (0u64, 0u64, 0u64);
+        for event in &history.events {
+            if let crate::EventKind::Observed(crate::Observation::Note { label, .. }) = &event.kind {
+                match *label {
+                    FAST_PATH_NOTE => fast += 1,
+                    CLASSIC_PATH_NOTE => classic += 1,
+                    COLLISION_NOTE => collisions += 1,
+                    _ => {}
+                }
+            }
+        }
+        let has_fast_path = fast + classic + collisions > 0;
         ReplicationMetrics {
             retries: clients.iter().map(|o| o.retries as u64).sum(),
             redirects: clients.iter().map(|o| o.redirects as u64).sum(),
             unanswered: clients.iter().filter(|o| o.completed.is_none()).count() as u64,
+            fast_path_ratio: (fast + classic > 0)
+                .then(|| (fast as f64 / (fast + classic) as f64 * 10_000.0).round() / 10_000.0),
+            collisions: has_fast_path.then_some(collisions),
         }
     }
 }

@@ -464,6 +464,9 @@ impl<N: Node> Simulation<N> {
                 DriverCommand::Submit { node, op } => {
                     self.queue.push(self.now, SimEvent::Client { node, op: Box::new(op) })
                 }
+                DriverCommand::SubmitAfter { node, op, after } => {
+                    self.queue.push(self.now + after, SimEvent::Client { node, op: Box::new(op) })
+                }
                 DriverCommand::Wake { after, token } => self.queue.push(self.now + after, SimEvent::Wake { token }),
                 DriverCommand::Crash(node) => self.queue.push(self.now, SimEvent::Crash { node }),
                 DriverCommand::Restart(node) => self.queue.push(self.now, SimEvent::Restart { node }),

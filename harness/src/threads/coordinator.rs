@@ -213,7 +213,7 @@ impl<'a, M> Coordinator<'a, M> {
     fn apply_commands(&mut self, now: Instant) {
         for command in self.dx.take_commands() {
             match command {
-                DriverCommand::Submit { node, op } => {
+                DriverCommand::Submit { node, op } | DriverCommand::SubmitAfter { node, op, .. } => {
                     if let ClientOp::Submit(_) = op {
                         // A replication command is invoked when the client sends it; recording it
                         // here spares the node thread a report per command. (Mutex and election

@@ -14,7 +14,13 @@ pub struct FastPaxosConfig {
     /// leader recovers it, and how long before an unanswered Accept is sent again.
     pub heartbeat: Duration,
     pub quorums: Quorums,
+    /// After a collision, keep the fast window shut for 1, 2, 4, ... heartbeats, up to this many
+    /// (`--param max_backoff=K`); 0, the default, reopens it at once, as the paper's protocol.
+    pub max_backoff: u32,
 }
+
+/// The largest `max_backoff` accepted: about a minute of 50 ms heartbeats.
+pub const MAX_BACKOFF_LIMIT: u32 = 1024;
 
 pub const VARIANTS: &[(&str, &str)] = &[(
     "bug-majority-fast-quorum",
@@ -27,6 +33,7 @@ impl Default for FastPaxosConfig {
             election_timeout: (Duration::from_millis(150), Duration::from_millis(300)),
             heartbeat: Duration::from_millis(50),
             quorums: Quorums::of(3),
+            max_backoff: 0,
         }
     }
 }
@@ -42,7 +49,14 @@ impl FastPaxosConfig {
             Some("bug-majority-fast-quorum") => Quorums::bare_majority(settings.nodes),
             Some(other) => unreachable!("Settings::variant accepted {other}"),
         };
-        Ok(FastPaxosConfig { election_timeout, heartbeat, quorums })
+        let max_backoff: u32 = settings.params.get("max_backoff", 0)?;
+        if max_backoff > MAX_BACKOFF_LIMIT {
+            return Err(SpecError::field(
+                "params.max_backoff",
+                format!("must be at most {MAX_BACKOFF_LIMIT} heartbeats (got {max_backoff})"),
+            ));
+        }
+        Ok(FastPaxosConfig { election_timeout, heartbeat, quorums, max_backoff })
     }
 }
 

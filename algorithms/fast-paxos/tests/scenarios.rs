@@ -134,3 +134,28 @@ fn the_threads_runtime_completes_without_violations() {
     let spec = RunSpec { ops: Some(300), runtime: harness::RuntimeKind::Threads, ..spec(5, 1) };
     assert_eq!(run(&spec).ops, 300);
 }
+
+// Under contention, `max_backoff` keeps the window shut after collisions: fewer messages per
+// command than reopening it at once, and fewer collisions.
+#[test]
+fn backing_off_after_collisions_saves_messages_under_contention() {
+    let contended = |max_backoff: &str| {
+        let spec = RunSpec {
+            ops: Some(300),
+            network: NetworkConfig {
+                latency: "uniform:1ms-3ms".parse::<Latency>().unwrap(),
+                ..NetworkConfig::default()
+            },
+            workload: Workload { clients: 8, ..Workload::default() },
+            params: [("max_backoff".to_string(), max_backoff.to_string())].into_iter().collect(),
+            ..spec(5, 2)
+        };
+        let record = run(&spec);
+        assert_eq!(record.ops, 300);
+        (record.messages_per_op, fast_path(&record).1)
+    };
+    let (eager, eager_collisions) = contended("0");
+    let (patient, patient_collisions) = contended("64");
+    assert!(patient < eager, "{patient} messages per command with backoff, {eager} without");
+    assert!(patient_collisions < eager_collisions);
+}

@@ -37,6 +37,7 @@ const CAUGHT: &[(&str, &str, &str)] = &[
     ("raft", "bug-vote-twice", "10"),  // first: seed 1 (one-vote-per-term; 86 in 300)
     ("raft", "bug-forget-vote", "10"), // first: seed 1 (one-vote-per-term; 71 in 300)
     ("raft", "bug-commit-previous-term", "30"), // first: seed 9 (leader-commits-own-term; 60 in 300)
+    ("raft", "bug-read-index-early", "30"), // first: seed 9 (linearizability: a stale read; 43 in 300)
     ("paxos", "bug-ignore-accepted", "3"), // first: seed 1
     ("multi-paxos", "bug-skip-recovery", "5"), // first: seed 1
     ("multi-paxos", "bug-flexible-disjoint", "30"), // first: seed 10 (12 in 300)

@@ -106,6 +106,12 @@ pub trait Algorithm: Node {
     /// meant to answer a copy stay silent; the first `Ok` answers the command.
     const CLIENTS_SEND_TO_ALL: bool = false;
 
+    /// Replication only: message kinds spent on reads alone, when reads can skip the log
+    /// (Raft's ReadIndex confirmation round). The record's `reads.messages_per_read` counts
+    /// these per read; in a run that sent none of them reads went through the log and cost
+    /// what any command costs.
+    const READ_KINDS: &'static [&'static str] = &[];
+
     /// Builds the run configuration from what the algorithm may know of the run: its variant
     /// ([`Settings::variant`]), cluster size, the network's timing bounds (every timeout derives
     /// from them, by a rule the crate doc states) and its parameters ([`Settings::params`], each

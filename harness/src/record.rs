@@ -70,6 +70,9 @@ pub struct RunRecord {
     /// Replication family only: retries, redirects, unanswered commands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replication: Option<ReplicationMetrics>,
+    /// Replication family only: reads apart (count, messages per read, latency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<crate::metrics::ReadMetrics>,
     /// Invariant violations, one sentence each; empty when none.
     pub violations: Vec<String>,
     /// What a checker could not decide (a linearizability search that ran out of steps on a

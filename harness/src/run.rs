@@ -315,6 +315,15 @@ fn record_of<A: Algorithm>(
         election: (A::FAMILY == Family::Election)
             .then(|| ElectionMetrics::split(&outcome.sent, A::DETECTION_KINDS, done.ops)),
         replication: (A::FAMILY == Family::Replication).then(|| ReplicationMetrics::of(&outcome.history)),
+        reads: (A::FAMILY == Family::Replication).then(|| {
+            crate::metrics::ReadMetrics::of(
+                &outcome.history,
+                &outcome.sent,
+                A::READ_KINDS,
+                A::DETECTION_KINDS,
+                done.ops,
+            )
+        }),
         violations,
         undecided,
         params,

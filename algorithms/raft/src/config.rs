@@ -30,6 +30,8 @@ pub struct RaftConfig {
     /// Emit the log observations (appended, truncated, committed) the log checkers read (off in
     /// throughput benchmarks).
     pub observe_entries: bool,
+    /// Reads skip the log: ReadIndex (dissertation §6.4).
+    pub read_index: bool,
     /// Teaching mutants.
     pub mutant: Option<Mutant>,
 }
@@ -43,6 +45,9 @@ pub enum Mutant {
     VoteTwice,
     /// Forget to persist `voted_for`, so a restart can vote again in the same term.
     ForgetVote,
+    /// ReadIndex without waiting for an entry of the leader's own term to commit: a new leader's
+    /// commit index may be behind what its predecessor committed, and the read is stale.
+    ReadIndexEarly,
 }
 
 impl Default for RaftConfig {
@@ -55,6 +60,7 @@ impl Default for RaftConfig {
             max_in_flight: 1,
             max_batch: 64,
             observe_entries: true,
+            read_index: false,
             mutant: None,
         }
     }
@@ -65,6 +71,11 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("prevote", "PreVote and CheckQuorum: a partitioned node cannot disrupt the cluster"),
     ("batch", "pipelined replication: 16 AppendEntries in flight per follower, 1024 entries each"),
     ("fast-backup", "back next_index up a whole conflicting term at a time"),
+    ("read-index", "reads skip the log: the leader confirms its leadership with a round, then reads its state machine"),
+    (
+        "bug-read-index-early",
+        "teaching mutant: ReadIndex before the new leader committed an entry of its term (stale reads)",
+    ),
     ("bug-commit-previous-term", "teaching mutant: commits earlier-term entries by counting replicas"),
     ("bug-vote-twice", "teaching mutant: grants every vote request, even twice in a term"),
     ("bug-forget-vote", "teaching mutant: does not persist its vote"),
@@ -86,6 +97,11 @@ impl RaftConfig {
                 config.max_batch = 1024;
             }
             Some("fast-backup") => config.backoff = Backoff::ConflictTerm,
+            Some("read-index") => config.read_index = true,
+            Some("bug-read-index-early") => {
+                config.read_index = true;
+                config.mutant = Some(Mutant::ReadIndexEarly);
+            }
             Some("bug-commit-previous-term") => config.mutant = Some(Mutant::CommitPreviousTerm),
             Some("bug-vote-twice") => config.mutant = Some(Mutant::VoteTwice),
             Some("bug-forget-vote") => config.mutant = Some(Mutant::ForgetVote),

@@ -21,6 +21,13 @@
 //! - **Clients (§8).** A non-leader answers with a leader hint. Commands carry (client, sequence
 //!   number); the key-value store applies each once and answers retries with the first result, so
 //!   commands take effect exactly once. Reads go through the log, so they are linearizable.
+//! - **Reads without the log** (`read-index`, dissertation §6.4; [`read_index`]). The leader
+//!   takes its commit index as the read's index once it has committed an entry of its own term,
+//!   confirms it still leads with a ReadIndex round a majority answers (sent after the read came;
+//!   reads of one step share a round), and answers from its state machine once that has applied
+//!   the index: 2(N-1) messages per round (`read_index`, `read_index_ack`), none in the log. The
+//!   record's `reads` gives count, messages per read and latency for either way. Leases (§6.4.1)
+//!   are not here yet.
 //!
 //! **Guarantees** (Figure 3): Election Safety, Leader Append-Only, Log Matching, Leader
 //! Completeness, State Machine Safety; liveness when a majority can talk and timing allows.
@@ -47,13 +54,16 @@
 //! 50 ms, 40 messages a second. Electing a leader in a quiet cluster costs 2(N-1) votes plus the
 //! leader's first round.
 //!
-//! **Variants.** `prevote`, `batch`, `fast-backup`, and the teaching mutants
-//! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote` (see [`config::VARIANTS`]).
+//! **Variants.** `prevote`, `batch`, `fast-backup`, `read-index`, and the teaching mutants
+//! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote` and `bug-read-index-early`
+//! (ReadIndex before the new leader committed an entry of its term: a stale read, which the
+//! linearizability checker catches; see [`config::VARIANTS`]).
 
 pub mod checkers;
 pub mod config;
 pub mod log;
 pub mod messages;
+pub mod read_index;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -136,6 +146,8 @@ pub struct Raft {
     uncommitted: HashMap<u32, (u64, u64)>,
     /// Commands were appended in this step and wait for its end to be replicated.
     admitted: bool,
+    /// Leader, `read-index`: reads in progress.
+    reads: read_index::ReadIndex,
 }
 
 impl Raft {
@@ -187,6 +199,7 @@ impl Raft {
             // Clients whose commands wait here will time out and retry elsewhere.
             self.waiting.clear();
             self.uncommitted.clear();
+            self.reads.clear();
         }
         if self.role != Role::Follower {
             self.role = Role::Follower;
@@ -360,6 +373,44 @@ impl Raft {
                 self.waiting.remove(&self.last_applied);
                 cx.reply(ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result) });
             }
+        }
+        if self.role == Role::Leader && self.config.read_index {
+            if self.log.term_at(self.commit_index) == Some(self.current_term) {
+                self.reads.own_term_committed(self.commit_index);
+            }
+            self.serve_reads(cx);
+        }
+    }
+
+    /// ReadIndex: answers the reads whose round a majority confirmed and whose index is applied.
+    fn serve_reads(&mut self, cx: &mut Context<Self>) {
+        for read in self.reads.ready(self.last_applied) {
+            let value = self.store.get(read.key).cloned();
+            let outcome = ReplyOutcome::Ok(harness::kv::KvResult::Value(value));
+            cx.reply(ClientReply { client: read.client, seq: read.seq, outcome });
+        }
+    }
+
+    fn on_read_index(&mut self, cx: &mut Context<Self>, from: NodeId, term: u64, round: u64) {
+        if term >= self.current_term {
+            if term > self.current_term || self.role != Role::Follower {
+                self.become_follower(cx, term);
+            }
+            self.learn_leader(cx, from);
+            self.last_leader_contact = Some(cx.now());
+            self.reset_election_timer(cx);
+        }
+        cx.send(from, RaftMsg::ReadIndexAck { term: self.current_term, round });
+    }
+
+    fn on_read_index_ack(&mut self, cx: &mut Context<Self>, from: NodeId, term: u64, round: u64) {
+        if term > self.current_term {
+            return self.become_follower(cx, term);
+        }
+        if self.role == Role::Leader && term == self.current_term {
+            let majority = self.majority();
+            self.reads.ack(from, round, majority);
+            self.serve_reads(cx);
         }
     }
 
@@ -620,6 +671,16 @@ impl Raft {
             cx.reply(reply);
             return false;
         }
+        if let (true, harness::kv::KvOp::Get { key }) = (self.config.read_index, &command.op) {
+            // ReadIndex: no log entry. The index is the commit index once an entry of this
+            // term has committed (the mutant takes it at once).
+            let own_term = self.log.term_at(self.commit_index) == Some(self.current_term)
+                || self.config.mutant == Some(Mutant::ReadIndexEarly);
+            let commit = own_term.then_some(self.commit_index);
+            self.reads.admit(command.client, command.seq, *key, commit);
+            self.admitted = true;
+            return false;
+        }
         if let Some(result) = self.store.applied(command.client, command.seq) {
             let reply =
                 ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result.clone()) };
@@ -680,6 +741,7 @@ impl Node for Raft {
             waiting: BTreeMap::new(),
             uncommitted: HashMap::new(),
             admitted: false,
+            reads: read_index::ReadIndex::default(),
         }
     }
 
@@ -700,6 +762,8 @@ impl Node for Raft {
             RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat: _ } => {
                 self.on_append_reply(cx, from, term, success, match_index, conflict)
             }
+            RaftMsg::ReadIndex { term, round } => self.on_read_index(cx, from, term, round),
+            RaftMsg::ReadIndexAck { term, round } => self.on_read_index_ack(cx, from, term, round),
         }
     }
 
@@ -722,6 +786,13 @@ impl Node for Raft {
     fn on_step_end(&mut self, cx: &mut Context<Self>) {
         if std::mem::take(&mut self.admitted) && self.role == Role::Leader {
             self.replicate_admitted(cx);
+            if self.config.read_index {
+                let majority = self.majority();
+                if let Some(round) = self.reads.start_round(self.id, majority) {
+                    cx.broadcast(RaftMsg::ReadIndex { term: self.current_term, round });
+                }
+                self.serve_reads(cx);
+            }
         }
     }
 }
@@ -732,6 +803,7 @@ impl Algorithm for Raft {
     const SUMMARY: &'static str = "leader election, log replication, current-term commit rule; 2(N-1) per command";
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
+    const READ_KINDS: &'static [&'static str] = messages::READ_KINDS;
 
     const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 

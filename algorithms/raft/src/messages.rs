@@ -37,6 +37,15 @@ pub enum RaftMsg {
         /// Whether this answers a heartbeat.
         heartbeat: bool,
     },
+    /// ReadIndex (`read-index`): is the sender still leader of `term`? Round `round`.
+    ReadIndex {
+        term: u64,
+        round: u64,
+    },
+    ReadIndexAck {
+        term: u64,
+        round: u64,
+    },
 }
 
 impl Message for RaftMsg {
@@ -50,9 +59,14 @@ impl Message for RaftMsg {
             RaftMsg::AppendEntries { .. } => "append_entries",
             RaftMsg::AppendReply { heartbeat: true, .. } => "heartbeat_reply",
             RaftMsg::AppendReply { .. } => "append_reply",
+            RaftMsg::ReadIndex { .. } => "read_index",
+            RaftMsg::ReadIndexAck { .. } => "read_index_ack",
         }
     }
 }
 
 /// The kinds counted as failure-detection traffic.
 pub const HEARTBEAT_KINDS: &[&str] = &["heartbeat", "heartbeat_reply"];
+
+/// The kinds spent on reads alone (`read-index`).
+pub const READ_KINDS: &[&str] = &["read_index", "read_index_ack"];

@@ -319,3 +319,47 @@ fn the_threads_runtime_survives_crashes_restarts_and_a_partition() {
         assert!(crashed && restarted, "n{node} crashed and restarted in the threads runtime");
     }
 }
+
+// Dissertation §6.4: with ReadIndex a read costs one confirmation round, 2(N-1) messages, and
+// no log entry; through the log it costs an AppendEntries round like any command.
+#[test]
+fn read_index_reads_skip_the_log_at_two_n_minus_one_per_read() {
+    for nodes in [3u64, 5] {
+        let reads_only = |variant: Option<&str>| {
+            let spec = RunSpec {
+                ops: Some(40),
+                variant: variant.map(str::to_string),
+                workload: Workload { clients: 1, read_share: Some(1.0), ..Workload::default() },
+                ..spec(nodes as usize, 1)
+            };
+            run(&spec).0
+        };
+        let by_index = reads_only(Some("read-index"));
+        let reads = by_index.reads.as_ref().expect("a reads section");
+        assert_eq!(reads.count, 40, "N={nodes}");
+        assert_eq!(kinds(&by_index, &["read_index", "read_index_ack"]), 40 * 2 * (nodes - 1), "N={nodes}");
+        assert_eq!(reads.messages_per_read, (2 * (nodes - 1)) as f64);
+        // Only the new leader's no-op went through the log.
+        assert_eq!(kinds(&by_index, &["append_entries"]), nodes - 1, "N={nodes}");
+        let by_log = reads_only(None);
+        assert_eq!(kinds(&by_log, &["read_index", "read_index_ack"]), 0);
+        assert_eq!(kinds(&by_log, &["append_entries"]), 41 * (nodes - 1), "N={nodes}: the no-op and 40 reads");
+    }
+}
+
+// ReadIndex under crashes, partitions and loss: every read is linearizable (checked in `run`).
+#[test]
+fn read_index_stays_linearizable_through_leader_changes() {
+    for seed in 1..=6 {
+        let spec = RunSpec {
+            ops: Some(300),
+            variant: Some("read-index".into()),
+            network: NetworkConfig { drop: 0.05, duplicate: 0.05, reorder: true, ..NetworkConfig::default() },
+            faults: faults(&["crash:leader@400ms..900ms", "partition:leader|rest@1200ms..1800ms"]),
+            workload: Workload { clients: 4, read_share: Some(0.5), ..Workload::default() },
+            ..spec(5, seed)
+        };
+        let (record, _) = run(&spec);
+        assert_eq!(record.ops, 300, "seed {seed}");
+    }
+}

@@ -148,6 +148,56 @@ pub struct ReplicationMetrics {
     pub collisions: Option<u64>,
 }
 
+/// Reads (`Get` commands) apart: how many were answered, what each cost in messages, and
+/// their latency.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadMetrics {
+    pub count: u64,
+    /// Messages of the algorithm's read-only kinds ([`crate::Algorithm::READ_KINDS`]) per read;
+    /// when none was sent (reads went through the log), messages per op, detection apart.
+    pub messages_per_read: f64,
+    pub latency_ms: ReadLatency,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadLatency {
+    pub p50: f64,
+    pub p99: f64,
+}
+
+impl ReadMetrics {
+    /// From the client history and the sends of a run that completed `ops` ops.
+    pub fn of(
+        history: &History,
+        sent: &crate::counts::MessageCounts,
+        read_kinds: &[&str],
+        detection_kinds: &[&str],
+        ops: u64,
+    ) -> Self {
+        let reads: Vec<u64> = history
+            .clients
+            .iter()
+            .filter(|o| matches!(o.op, crate::kv::KvOp::Get { .. }))
+            .filter_map(|o| o.completed.as_ref().map(|(done, _)| done.0.saturating_sub(o.invoked.0)))
+            .collect();
+        let count = reads.len() as u64;
+        let by_kind = sent.to_map();
+        let of_kinds = |kinds: &[&str]| kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(0)).sum::<u64>();
+        let read_only = of_kinds(read_kinds);
+        let messages_per_read = if read_only > 0 {
+            read_only as f64 / count.max(1) as f64
+        } else {
+            (sent.total() - of_kinds(detection_kinds)) as f64 / ops.max(1) as f64
+        };
+        let summary = LatencySummary::from_nanos(reads);
+        ReadMetrics {
+            count,
+            messages_per_read: (messages_per_read * 1000.0).round() / 1000.0,
+            latency_ms: ReadLatency { p50: summary.p50, p99: summary.p99 },
+        }
+    }
+}
+
 /// Observation labels an algorithm with a fast path emits, with the slot as value: a slot
 /// chosen on the fast path, one chosen by a classic round, a fast round that collided.
 pub const FAST_PATH_NOTE: &str = "replication.fast-path";

@@ -21,7 +21,7 @@
 //! for K entries. Under heavy load a REQUEST may reach the holder too late for the token to be
 //! sent on its behalf, but it is still N per entry; requests are never re-sent.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use harness::{Algorithm, ClientOp, Context, Family, Message, Node, NodeId, Observation, SpecError};
 
@@ -58,14 +58,21 @@ pub const FIRST_HOLDER: NodeId = NodeId(0);
 #[derive(Debug)]
 pub struct SuzukiKasami {
     id: NodeId,
-    /// Highest request number heard from each node (RN).
-    requests: Vec<u64>,
+    /// Highest request number heard from each node (RN), kept for the nodes heard from only:
+    /// RN is N numbers at each of N nodes, 80 GB at N = 100,000 as a dense array, while a run
+    /// hears from few of them.
+    requests: BTreeMap<usize, u64>,
     token: Option<Token>,
     requesting: bool,
     inside: bool,
 }
 
 impl SuzukiKasami {
+    /// RN[j]: 0 for a node never heard from.
+    fn rn(&self, j: usize) -> u64 {
+        self.requests.get(&j).copied().unwrap_or(0)
+    }
+
     fn enter(&mut self, cx: &mut Context<Self>) {
         self.requesting = false;
         self.inside = true;
@@ -74,7 +81,7 @@ impl SuzukiKasami {
 
     /// Whether node `j` has a request the token has not served.
     fn outstanding(&self, token: &Token, j: usize) -> bool {
-        self.requests[j] == token.last_served[j] + 1
+        self.rn(j) == token.last_served[j] + 1
     }
 }
 
@@ -86,7 +93,7 @@ impl Node for SuzukiKasami {
 
     fn new(id: NodeId, nodes: usize, _config: &(), _stable: Option<()>) -> Self {
         let token = (id == FIRST_HOLDER).then(|| Token { last_served: vec![0; nodes], queue: VecDeque::new() });
-        SuzukiKasami { id, requests: vec![0; nodes], token, requesting: false, inside: false }
+        SuzukiKasami { id, requests: BTreeMap::new(), token, requesting: false, inside: false }
     }
 
     fn on_start(&mut self, _cx: &mut Context<Self>) {}
@@ -95,7 +102,8 @@ impl Node for SuzukiKasami {
         match msg {
             SkMsg::Request { number } => {
                 let j = from.index();
-                self.requests[j] = self.requests[j].max(number);
+                let rn = self.requests.entry(j).or_insert(0);
+                *rn = (*rn).max(number);
                 let idle_holder = !self.inside && !self.requesting;
                 let hand_over = idle_holder && self.token.as_ref().is_some_and(|t| self.outstanding(t, j));
                 if hand_over {
@@ -123,8 +131,9 @@ impl Node for SuzukiKasami {
                     self.enter(cx);
                 } else {
                     let me = self.id.index();
-                    self.requests[me] += 1;
-                    cx.broadcast(SkMsg::Request { number: self.requests[me] });
+                    let number = self.rn(me) + 1;
+                    self.requests.insert(me, number);
+                    cx.broadcast(SkMsg::Request { number });
                 }
             }
             ClientOp::Release if self.inside => {
@@ -132,8 +141,11 @@ impl Node for SuzukiKasami {
                 cx.observe(Observation::Exited);
                 let mut token = self.token.take().expect("inside implies holding the token");
                 let me = self.id.index();
-                token.last_served[me] = self.requests[me];
-                for j in 0..self.requests.len() {
+                token.last_served[me] = self.rn(me);
+                // In id order, as a pass over all N would find them: a node never heard from
+                // (RN 0) has nothing outstanding.
+                let heard: Vec<usize> = self.requests.keys().copied().collect();
+                for j in heard {
                     if j != me && self.outstanding(&token, j) && !token.queue.contains(&NodeId(j as u32)) {
                         token.queue.push_back(NodeId(j as u32));
                     }

@@ -39,7 +39,7 @@
 //!   match, and asks the leader otherwise (CatchUp).
 //!
 //! **Guarantees:** at most one value chosen per slot (checked with fast ballots counted at the
-//! fast quorum: [`checker::OneValuePerSlotFast`]), State Machine Safety and linearizable client
+//! fast quorum: the harness's `OneValuePerSlot` with [`quorums::is_fast_number`]), State Machine Safety and linearizable client
 //! histories; progress needs a classic quorum that can talk, and the fast path a fast quorum.
 //!
 //! **Messages per command: N-1** on the fast path (each other acceptor's vote to the leader;
@@ -62,7 +62,6 @@
 //! find two values that may have been chosen, pick the wrong one, and choose a second value in
 //! a slot; the one-value-per-slot checker catches it.
 
-pub mod checker;
 pub mod config;
 pub mod messages;
 pub mod quorums;
@@ -871,7 +870,12 @@ impl Algorithm for FastPaxos {
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
         let quorums = config::quorums_of(spec.nodes, spec.variant.as_deref());
-        vec![Box::new(checker::OneValuePerSlotFast { quorums })]
+        let fast = harness::checkers::FastBallots { is_fast: quorums::is_fast_number, quorum: quorums.fast };
+        vec![Box::new(harness::checkers::OneValuePerSlot {
+            nodes: spec.nodes,
+            chosen_by: quorums.classic,
+            fast: Some(fast),
+        })]
     }
 
     /// Progress needs a classic quorum; the fast path falls back without a fast one.

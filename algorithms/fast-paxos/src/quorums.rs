@@ -31,6 +31,11 @@ pub fn is_fast(ballot: Ballot) -> bool {
     ballot.round.is_multiple_of(2)
 }
 
+/// [`is_fast`] for a ballot as observations number it ([`Ballot::as_u64`]).
+pub fn is_fast_number(ballot: u64) -> bool {
+    (ballot >> 16).is_multiple_of(2)
+}
+
 /// The value a coordinator must propose for a slot, given what `reporters` acceptors (a classic
 /// quorum) said they accepted there (Lamport 2006, §3.3): take the highest ballot `k` any of
 /// them voted in. In a classic ballot only one value can carry it. In a fast one, a value `v`

@@ -454,7 +454,7 @@ impl Algorithm for MultiPaxos {
 
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
         let quorums = quorums_of(spec);
-        vec![Box::new(harness::checkers::OneValuePerSlot { nodes: spec.nodes, chosen_by: quorums.phase2 })]
+        vec![Box::new(harness::checkers::OneValuePerSlot { nodes: spec.nodes, chosen_by: quorums.phase2, fast: None })]
     }
 
     fn crash_budget(spec: &RunSpec) -> usize {

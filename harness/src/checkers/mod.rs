@@ -26,7 +26,7 @@ pub use election_safety::ElectionSafety;
 pub use every_request_granted::EveryRequestGranted;
 pub use linearizability::{describe as describe_operation, verdicts, KeyVerdict, Linearizability, Verdict, STEP_LIMIT};
 pub use mutual_exclusion::MutualExclusion;
-pub use one_value_per_slot::OneValuePerSlot;
+pub use one_value_per_slot::{FastBallots, OneValuePerSlot};
 pub use state_machine_safety::StateMachineSafety;
 pub use termination::Termination;
 pub use timestamp_order::TimestampOrder;

@@ -3,7 +3,9 @@
 //! (Flexible Paxos: a phase-2 quorum) have accepted it under one proposal number; the checker replays every acceptor's `Accepted`
 //! observations, notes each value the moment a majority holds it, and reports a slot that
 //! gets a second, different value. It also reports a proposal number carrying two values for one
-//! slot, which the protocol rules out (one proposer per number, one value per proposal).
+//! slot, which the protocol rules out (one proposer per number, one value per proposal), except
+//! in Fast Paxos's fast ballots, where acceptors vote clients' values directly and a value is
+//! chosen by a fast quorum ([`FastBallots`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,19 +18,24 @@ pub struct OneValuePerSlot {
     pub nodes: usize,
     /// How many acceptors choose a value: a majority, or Flexible Paxos's phase-2 quorum.
     pub chosen_by: usize,
+    /// Fast Paxos: which ballots are fast, and the fast quorum that chooses in them. In a fast
+    /// ballot acceptors may vote different values for one slot (that is a collision, not a
+    /// fault), and a value is chosen when a fast quorum voted it.
+    pub fast: Option<FastBallots>,
+}
+
+/// Fast ballots (Lamport, "Fast Paxos", 2006) as a checker sees them.
+#[derive(Clone, Copy, Debug)]
+pub struct FastBallots {
+    pub is_fast: fn(ballot: u64) -> bool,
+    pub quorum: usize,
 }
 
 impl OneValuePerSlot {
     /// A value is chosen by a majority of `nodes`.
     pub fn majority(nodes: usize) -> Self {
-        OneValuePerSlot { nodes, chosen_by: nodes / 2 + 1 }
+        OneValuePerSlot { nodes, chosen_by: nodes / 2 + 1, fast: None }
     }
-}
-
-/// What the acceptors have accepted for one (slot, ballot).
-struct Proposal {
-    value: u64,
-    acceptors: BTreeSet<NodeId>,
 }
 
 impl Checker for OneValuePerSlot {
@@ -37,24 +44,27 @@ impl Checker for OneValuePerSlot {
     }
 
     fn check(&self, history: &History) -> Vec<String> {
-        let majority = self.chosen_by;
-        let mut proposals: BTreeMap<(u64, u64), Proposal> = BTreeMap::new();
+        // Per (slot, ballot): the first value (classic ballots carry one) and, per value, who
+        // accepted it.
+        let mut first_value: BTreeMap<(u64, u64), u64> = BTreeMap::new();
+        let mut acceptors: BTreeMap<(u64, u64, u64), BTreeSet<NodeId>> = BTreeMap::new();
         let mut chosen: BTreeMap<u64, (u64, u64, Time)> = BTreeMap::new();
         let mut violations = Vec::new();
         for (time, node, observation) in history.observations() {
             let Observation::Accepted { slot, ballot, value } = *observation else { continue };
-            let proposal =
-                proposals.entry((slot, ballot)).or_insert_with(|| Proposal { value, acceptors: BTreeSet::new() });
-            if proposal.value != value {
+            let fast = self.fast.filter(|f| (f.is_fast)(ballot));
+            let first = *first_value.entry((slot, ballot)).or_insert(value);
+            if fast.is_none() && first != value {
                 violations.push(format!(
                     "at {time} {node} accepted value {value:#x} in slot {slot}, ballot {ballot}, which already \
-                     carries {:#x}",
-                    proposal.value
+                     carries {first:#x}"
                 ));
                 continue;
             }
-            proposal.acceptors.insert(node);
-            if proposal.acceptors.len() != majority {
+            let needed = fast.map_or(self.chosen_by, |f| f.quorum);
+            let voters = acceptors.entry((slot, ballot, value)).or_default();
+            voters.insert(node);
+            if voters.len() != needed {
                 continue;
             }
             match chosen.get(&slot) {
@@ -104,6 +114,27 @@ mod tests {
         let violations = OneValuePerSlot::majority(3).check(&h);
         assert_eq!(violations.len(), 1, "{violations:?}");
         assert!(violations[0].starts_with("slot 1 chose 0x8 in ballot 21"), "{violations:?}");
+    }
+
+    fn even_is_fast(ballot: u64) -> bool {
+        ballot % 2 == 0
+    }
+
+    /// Fast ballots (even here): five acceptors, fast quorum four. Three votes for 7 and two for
+    /// 8 in fast ballot 10 choose nothing, so classic ballot 11 may choose 8; four votes for 7
+    /// would have chosen it, and 8 chosen after that is two values in the slot.
+    #[test]
+    fn fast_ballots_count_at_the_fast_quorum_and_may_carry_several_values() {
+        let fast = Some(FastBallots { is_fast: even_is_fast, quorum: 4 });
+        let checker = OneValuePerSlot { nodes: 5, chosen_by: 3, fast };
+        let mut events: Vec<(u64, u32, EventKind)> = (0..3).map(|n| (1, n, accepted(1, 10, 7))).collect();
+        events.extend((3..5).map(|n| (1, n, accepted(1, 10, 8))));
+        events.extend((2..5).map(|n| (2, n, accepted(1, 11, 8))));
+        assert!(checker.check(&History::from_millis(events.clone())).is_empty());
+        events[3] = (1, 3, accepted(1, 10, 7));
+        let violations = checker.check(&History::from_millis(events));
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].starts_with("slot 1 chose 0x8 in ballot 11"), "{violations:?}");
     }
 
     #[test]

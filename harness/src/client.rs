@@ -23,6 +23,10 @@ pub enum ClientOp {
     /// Replication: run this command on the replicated store. A node answers with
     /// [`crate::Context::reply`].
     Submit(Command),
+    /// Replication: an operator asks this node, if it leads, to hand leadership to `to` (Raft's
+    /// leadership transfer, Ongaro's dissertation §3.10). The fault plan's `transfer:` sends it,
+    /// only to algorithms that declare [`crate::Algorithm::TRANSFERS_LEADERSHIP`].
+    TransferLeadership { to: crate::NodeId },
 }
 
 /// A node's answer to a [`ClientOp::Submit`].

@@ -112,6 +112,10 @@ pub trait Algorithm: Node {
     /// what any command costs.
     const READ_KINDS: &'static [&'static str] = &[];
 
+    /// Replication only: the algorithm hands leadership over on [`ClientOp::TransferLeadership`],
+    /// so run descriptions may plan `transfer:` faults for it (others refuse them).
+    const TRANSFERS_LEADERSHIP: bool = false;
+
     /// Builds the run configuration from what the algorithm may know of the run: its variant
     /// ([`Settings::variant`]), cluster size, the network's timing bounds (every timeout derives
     /// from them, by a rule the crate doc states) and its parameters ([`Settings::params`], each

@@ -130,6 +130,15 @@ pub fn prepare<A: Algorithm>(spec: &RunSpec) -> Result<Prepared<A>, SpecError> {
             format!("this run description names `{}`, not {}", crate::excerpt(name), A::NAME),
         ));
     }
+    if !A::TRANSFERS_LEADERSHIP {
+        let transfer = spec.faults.faults.iter().position(|f| matches!(f.fault, crate::Fault::Transfer { .. }));
+        if let Some(index) = transfer {
+            return Err(SpecError::field(
+                format!("faults[{index}]"),
+                format!("`{}`: {} has no leadership transfer", spec.faults.faults[index], A::NAME),
+            ));
+        }
+    }
     if !A::FAMILY.has_leaders() {
         if let Some(index) = spec.faults.faults.iter().position(|f| f.fault.aims_at_a_role()) {
             return Err(SpecError::field(

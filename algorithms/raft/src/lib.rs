@@ -28,6 +28,11 @@
 //!   the index: 2(N-1) messages per round (`read_index`, `read_index_ack`), none in the log. The
 //!   record's `reads` gives count, messages per read and latency for either way. Leases (§6.4.1)
 //!   are not here yet.
+//! - **Leadership transfer** (dissertation §3.10; the fault plan's `transfer:leader->3@1s`). The
+//!   leader stops taking commands, brings the target up to date and sends it TimeoutNow; the
+//!   target starts an election at once, which voters let through PreVote's guard against
+//!   disruptive candidates. The leader leads on if the target has not taken over within an
+//!   election timeout.
 //!
 //! **Guarantees** (Figure 3): Election Safety, Leader Append-Only, Log Matching, Leader
 //! Completeness, State Machine Safety; liveness when a majority can talk and timing allows.
@@ -117,6 +122,15 @@ struct Progress {
     heard: bool,
 }
 
+/// A RequestVote's contents, as the voter reads them.
+struct VoteRequest {
+    term: u64,
+    last_index: u64,
+    last_term: u64,
+    pre_vote: bool,
+    transfer: bool,
+}
+
 /// One Raft server.
 #[derive(Debug)]
 pub struct Raft {
@@ -148,6 +162,11 @@ pub struct Raft {
     admitted: bool,
     /// Leader, `read-index`: reads in progress.
     reads: read_index::ReadIndex,
+    /// Leader: a leadership transfer in progress: to whom, since when, and whether TimeoutNow
+    /// has gone (once per transfer).
+    transfer: Option<(NodeId, Time, bool)>,
+    /// The election being started was asked for by a leader's TimeoutNow.
+    by_transfer: bool,
 }
 
 impl Raft {
@@ -200,12 +219,14 @@ impl Raft {
             self.waiting.clear();
             self.uncommitted.clear();
             self.reads.clear();
+            self.transfer = None;
         }
         if self.role != Role::Follower {
             self.role = Role::Follower;
             self.reset_election_timer(cx);
         }
         self.votes.clear();
+        self.by_transfer = false;
     }
 
     fn request_votes(&mut self, cx: &mut Context<Self>, pre_vote: bool) {
@@ -215,6 +236,7 @@ impl Raft {
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
             pre_vote,
+            transfer: self.by_transfer,
         });
     }
 
@@ -249,6 +271,8 @@ impl Raft {
 
     fn become_leader(&mut self, cx: &mut Context<Self>) {
         self.role = Role::Leader;
+        self.by_transfer = false;
+        self.transfer = None;
         self.learn_leader(cx, self.id);
         let next = self.log.last_index() + 1;
         self.progress = vec![Progress { next_index: next, ..Progress::default() }; self.nodes];
@@ -391,6 +415,33 @@ impl Raft {
         }
     }
 
+    /// Leadership transfer (dissertation §3.10): stop taking commands, bring `to` up to date,
+    /// then tell it to start an election at once.
+    fn start_transfer(&mut self, cx: &mut Context<Self>, to: NodeId) {
+        if self.role != Role::Leader || to == self.id || to.index() >= self.nodes {
+            return;
+        }
+        self.transfer = Some((to, cx.now(), false));
+        self.keep_replicating(cx, to);
+        self.maybe_timeout_now(cx);
+    }
+
+    fn maybe_timeout_now(&mut self, cx: &mut Context<Self>) {
+        let Some((to, since, false)) = self.transfer else { return };
+        if self.role == Role::Leader && self.progress[to.index()].match_index == self.log.last_index() {
+            self.transfer = Some((to, since, true));
+            cx.send(to, RaftMsg::TimeoutNow { term: self.current_term });
+        }
+    }
+
+    /// The leader handed over: a real election now, past the PreVote guard.
+    fn on_timeout_now(&mut self, cx: &mut Context<Self>, term: u64) {
+        if term == self.current_term && self.role == Role::Follower {
+            self.by_transfer = true;
+            self.start_election(cx);
+        }
+    }
+
     fn on_read_index(&mut self, cx: &mut Context<Self>, from: NodeId, term: u64, round: u64) {
         if term >= self.current_term {
             if term > self.current_term || self.role != Role::Follower {
@@ -414,17 +465,12 @@ impl Raft {
         }
     }
 
-    fn on_request_vote(
-        &mut self,
-        cx: &mut Context<Self>,
-        from: NodeId,
-        term: u64,
-        last_index: u64,
-        last_term: u64,
-        pre_vote: bool,
-    ) {
+    fn on_request_vote(&mut self, cx: &mut Context<Self>, from: NodeId, ask: VoteRequest) {
+        let VoteRequest { term, last_index, last_term, pre_vote, transfer } = ask;
         let up_to_date = (last_term, last_index) >= (self.log.last_term(), self.log.last_index());
+        // A candidate the leader itself sent (TimeoutNow) is not disruptive (§3.10).
         let leader_recent = self.config.prevote
+            && !transfer
             && self.last_leader_contact.is_some_and(|t| cx.now().saturating_since(t) < self.config.election_timeout.0);
         if pre_vote {
             let granted = term > self.current_term && up_to_date && !leader_recent && self.role != Role::Leader;
@@ -579,7 +625,8 @@ impl Raft {
                 progress.probe = None;
             }
             self.advance_commit(cx);
-            return self.keep_replicating(cx, from);
+            self.keep_replicating(cx, from);
+            return self.maybe_timeout_now(cx);
         }
         let rejected = match_index;
         if rejected <= progress.match_index || progress.probe.is_some_and(|probe| probe != rejected) {
@@ -608,6 +655,7 @@ impl Raft {
                 last_log_index: self.log.last_index(),
                 last_log_term: self.log.last_term(),
                 pre_vote: false,
+                transfer: self.by_transfer,
             };
             cx.send(peer, ask);
         }
@@ -622,6 +670,10 @@ impl Raft {
             return;
         }
         let now = cx.now();
+        if self.transfer.is_some_and(|(_, since, _)| now.saturating_since(since) >= self.config.election_timeout.0) {
+            // The target did not take over within an election timeout: lead on (§3.10).
+            self.transfer = None;
+        }
         for peer in cx.peers().collect::<Vec<_>>() {
             let progress = &mut self.progress[peer.index()];
             let stale = now.saturating_since(progress.last_sent) >= self.config.heartbeat;
@@ -662,7 +714,7 @@ impl Raft {
     /// Answers `command` at once (not the leader, or already applied) or puts it in the log and
     /// waits for it to commit; `true` in the second case.
     fn admit(&mut self, cx: &mut Context<Self>, command: Command) -> bool {
-        if self.role != Role::Leader {
+        if self.role != Role::Leader || self.transfer.is_some() {
             let reply = ClientReply {
                 client: command.client,
                 seq: command.seq,
@@ -742,6 +794,8 @@ impl Node for Raft {
             uncommitted: HashMap::new(),
             admitted: false,
             reads: read_index::ReadIndex::default(),
+            transfer: None,
+            by_transfer: false,
         }
     }
 
@@ -752,9 +806,12 @@ impl Node for Raft {
 
     fn on_message(&mut self, cx: &mut Context<Self>, from: NodeId, msg: RaftMsg) {
         match msg {
-            RaftMsg::RequestVote { term, last_log_index, last_log_term, pre_vote } => {
-                self.on_request_vote(cx, from, term, last_log_index, last_log_term, pre_vote)
+            RaftMsg::RequestVote { term, last_log_index, last_log_term, pre_vote, transfer } => {
+                let ask =
+                    VoteRequest { term, last_index: last_log_index, last_term: last_log_term, pre_vote, transfer };
+                self.on_request_vote(cx, from, ask)
             }
+            RaftMsg::TimeoutNow { term } => self.on_timeout_now(cx, term),
             RaftMsg::Vote { term, granted, pre_vote } => self.on_vote(cx, from, term, granted, pre_vote),
             RaftMsg::AppendEntries { term, prev_index, prev_term, entries, leader_commit } => {
                 self.on_append_entries(cx, from, term, prev_index, prev_term, entries, leader_commit)
@@ -776,8 +833,10 @@ impl Node for Raft {
 
     /// A command is appended as it arrives; replication waits for the end of the step.
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
-        if let ClientOp::Submit(command) = op {
-            self.admitted |= self.admit(cx, command);
+        match op {
+            ClientOp::Submit(command) => self.admitted |= self.admit(cx, command),
+            ClientOp::TransferLeadership { to } => self.start_transfer(cx, to),
+            _ => {}
         }
     }
 
@@ -804,6 +863,7 @@ impl Algorithm for Raft {
     const VARIANTS: &'static [(&'static str, &'static str)] = config::VARIANTS;
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
     const READ_KINDS: &'static [&'static str] = messages::READ_KINDS;
+    const TRANSFERS_LEADERSHIP: bool = true;
 
     const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 

@@ -12,6 +12,9 @@ pub enum RaftMsg {
         last_log_index: u64,
         last_log_term: u64,
         pre_vote: bool,
+        /// Started by a leadership transfer (TimeoutNow): voters let it through the guard
+        /// against disruptive candidates (dissertation §3.10).
+        transfer: bool,
     },
     Vote {
         term: u64,
@@ -37,6 +40,11 @@ pub enum RaftMsg {
         /// Whether this answers a heartbeat.
         heartbeat: bool,
     },
+    /// Leadership transfer (dissertation §3.10): the leader has brought the target up to date;
+    /// the target starts an election at once.
+    TimeoutNow {
+        term: u64,
+    },
     /// ReadIndex (`read-index`): is the sender still leader of `term`? Round `round`.
     ReadIndex {
         term: u64,
@@ -59,6 +67,7 @@ impl Message for RaftMsg {
             RaftMsg::AppendEntries { .. } => "append_entries",
             RaftMsg::AppendReply { heartbeat: true, .. } => "heartbeat_reply",
             RaftMsg::AppendReply { .. } => "append_reply",
+            RaftMsg::TimeoutNow { .. } => "timeout_now",
             RaftMsg::ReadIndex { .. } => "read_index",
             RaftMsg::ReadIndexAck { .. } => "read_index_ack",
         }

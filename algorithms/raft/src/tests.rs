@@ -83,6 +83,7 @@ fn no_vote_for_a_candidate_with_a_stale_log() {
         last_log_index,
         last_log_term,
         pre_vote: false,
+        transfer: false,
     };
     voter.on_message(&mut cx, NodeId(0), ask(1, 5));
     let sends = cx.take_effects().sends;
@@ -97,7 +98,8 @@ fn no_vote_for_a_candidate_with_a_stale_log() {
 fn one_vote_per_term_and_the_mutant_votes_twice() {
     for (mutant, second_granted) in [(None, false), (Some(Mutant::VoteTwice), true)] {
         let (mut voter, mut cx) = restarted(2, 3, &[], 0, RaftConfig { mutant, ..RaftConfig::default() });
-        let ask = RaftMsg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0, pre_vote: false };
+        let ask =
+            RaftMsg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false };
         voter.on_message(&mut cx, NodeId(0), ask.clone());
         cx.take_effects();
         voter.on_message(&mut cx, NodeId(1), ask);
@@ -114,7 +116,8 @@ fn a_restarted_voter_remembers_its_vote_and_the_forget_vote_mutant_does_not() {
     for (mutant, second_granted) in [(None, false), (Some(Mutant::ForgetVote), true)] {
         let config = RaftConfig { mutant, ..RaftConfig::default() };
         let (mut voter, mut cx) = restarted(2, 3, &[], 0, config.clone());
-        let ask = RaftMsg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0, pre_vote: false };
+        let ask =
+            RaftMsg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false };
         voter.on_message(&mut cx, NodeId(0), ask.clone());
         cx.take_effects();
         let mut again = Raft::new(NodeId(2), 3, &config, Some(voter.stable()));

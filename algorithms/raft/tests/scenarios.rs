@@ -363,3 +363,28 @@ fn read_index_stays_linearizable_through_leader_changes() {
         assert_eq!(record.ops, 300, "seed {seed}");
     }
 }
+
+// Dissertation §3.10: the leader brings the target up to date and sends TimeoutNow; the target
+// wins at once, PreVote's guard against disruptive candidates letting it through.
+#[test]
+fn leadership_transfer_hands_over_to_the_target() {
+    for variant in [None, Some("prevote")] {
+        for seed in 1..=3 {
+            let first = elected(&run(&quiet(5, seed, Duration::from_millis(600))).1.history)[0].1 .0;
+            let target = (first + 2) % 5;
+            let spec = RunSpec {
+                duration: Some(Duration::from_secs(2)),
+                variant: variant.map(str::to_string),
+                faults: faults(&[&format!("transfer:leader->{target}@1s")]),
+                ..spec(5, seed)
+            };
+            let (record, outcome) = run(&spec);
+            assert_eq!(kinds(&record, &["timeout_now"]), 1, "{variant:?} seed {seed}");
+            let leaders = elected(&outcome.history);
+            let (at, leader, _) = *leaders.last().expect("a leader");
+            assert_eq!(leader.0, target, "{variant:?} seed {seed}: {leaders:?}");
+            assert!(at.0 < 1_050_000_000, "{variant:?} seed {seed}: the target won at {at}");
+            assert!(record.ops > 1000, "{variant:?} seed {seed}: commands kept committing");
+        }
+    }
+}

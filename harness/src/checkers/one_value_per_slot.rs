@@ -117,7 +117,7 @@ mod tests {
     }
 
     fn even_is_fast(ballot: u64) -> bool {
-        ballot % 2 == 0
+        ballot.is_multiple_of(2)
     }
 
     /// Fast ballots (even here): five acceptors, fast quorum four. Three votes for 7 and two for

@@ -129,16 +129,22 @@ impl FromStr for TimedFault {
                 Fault::Slow { node: parse_ref(node)?, extra: parse_duration(extra)? }
             }
             "lossy" => Fault::Lossy(parse_lossy(args)?),
+            "transfer" => {
+                let (from, to) = args
+                    .split_once("->")
+                    .ok_or_else(|| format!("`{}`: a transfer is FROM->TO, e.g. transfer:leader->3", excerpt(args)))?;
+                Fault::Transfer { from: parse_ref(from)?, to: parse_id(to)? }
+            }
             "heal" if args.trim().is_empty() => Fault::Heal,
             "heal" => return Err(format!("`{}`: heal takes no arguments", excerpt(what))),
             other => {
                 return Err(format!(
-                    "`{}` is not a fault (use crash, restart, partition, bridge, cut, slow, lossy or heal)",
+                    "`{}` is not a fault (use crash, restart, partition, bridge, cut, slow, lossy, heal or transfer)",
                     excerpt(other)
                 ))
             }
         };
-        if until.is_some() && matches!(fault, Fault::Restart { .. } | Fault::Heal) {
+        if until.is_some() && matches!(fault, Fault::Restart { .. } | Fault::Heal | Fault::Transfer { .. }) {
             return Err(format!("`{}`: {} happens at one instant and takes no `..UNTIL`", excerpt(text), kind.trim()));
         }
         Ok(TimedFault { at, trigger, until, fault })
@@ -186,6 +192,7 @@ impl fmt::Display for Fault {
                 Ok(())
             }
             Fault::Heal => write!(f, "heal"),
+            Fault::Transfer { from, to } => write!(f, "transfer:{from}->{}", to.0),
         }
     }
 }
@@ -241,6 +248,8 @@ mod tests {
             "crash:voter@vote>1s..+10ms",
             "partition:leader|rest@leader>500ms..+300ms",
             "crash:leader@leader>0ms",
+            "transfer:leader->3@1s",
+            "transfer:0->2@500ms",
         ] {
             let fault: TimedFault = text.parse().unwrap();
             assert_eq!(fault.to_string(), text);
@@ -274,6 +283,9 @@ mod tests {
             "crash:voter@vote>1s..2s",
             "crash:1@1s..+5ms",
             "crash:1@election>1s",
+            "transfer:leader@1s",
+            "transfer:leader->x@1s",
+            "transfer:leader->3@1s..2s",
         ] {
             assert!(text.parse::<TimedFault>().is_err(), "{text} should be rejected");
         }

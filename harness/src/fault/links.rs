@@ -64,6 +64,11 @@ pub enum FaultAction {
         id: usize,
     },
     Heal,
+    /// Hand `from` a [`crate::ClientOp::TransferLeadership`] to `to`.
+    Transfer {
+        from: NodeId,
+        to: NodeId,
+    },
 }
 
 /// The link state a fault plan produces over time: which links are cut and which nodes are slow.
@@ -88,7 +93,7 @@ impl LinkState {
             FaultAction::SlowEnd { node } => self.slow.retain(|(n, _)| n != node),
             FaultAction::LossyStart { id, lossiness } => self.lossy.push((*id, *lossiness)),
             FaultAction::LossyEnd { id } => self.lossy.retain(|(l, _)| l != id),
-            FaultAction::Crash(_) | FaultAction::Restart(_) => {}
+            FaultAction::Crash(_) | FaultAction::Restart(_) | FaultAction::Transfer { .. } => {}
         }
     }
 

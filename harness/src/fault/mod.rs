@@ -145,6 +145,8 @@ pub enum Fault {
     Lossy(Lossiness),
     /// Every partition and cut in force ends.
     Heal,
+    /// An operator asks `from` (the leader, usually) to hand leadership to `to`.
+    Transfer { from: NodeRef, to: NodeId },
 }
 
 impl Fault {
@@ -153,6 +155,7 @@ impl Fault {
         let role = |r: &NodeRef| !matches!(r, NodeRef::Id(_));
         match self {
             Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } => role(node),
+            Fault::Transfer { from, .. } => role(from),
             Fault::Cut { from, to } => role(from) || role(to),
             Fault::Partition { groups } => {
                 groups.iter().any(|g| matches!(g, Group::Nodes(nodes) if nodes.iter().any(role)))

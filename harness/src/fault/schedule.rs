@@ -276,6 +276,10 @@ impl FaultSchedule {
             },
             Fault::Lossy(lossiness) => (vec![FaultAction::LossyStart { id: fault, lossiness }], Vec::new()),
             Fault::Heal => (vec![FaultAction::Heal], Vec::new()),
+            Fault::Transfer { from, to } => match resolve(&from) {
+                Some(id) if id != to => (vec![FaultAction::Transfer { from: id, to }], vec![id, to]),
+                _ => (Vec::new(), Vec::new()),
+            },
         };
         self.resolved[fault] = nodes.clone();
         (actions, nodes)
@@ -295,7 +299,7 @@ impl FaultSchedule {
                 vec![FaultAction::Unblock { id: fault }]
             }
             Fault::Lossy(_) => vec![FaultAction::LossyEnd { id: fault }],
-            Fault::Restart { .. } | Fault::Heal => Vec::new(),
+            Fault::Restart { .. } | Fault::Heal | Fault::Transfer { .. } => Vec::new(),
         };
         (actions, hit)
     }

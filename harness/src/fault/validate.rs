@@ -94,6 +94,13 @@ impl FaultPlan {
                     }
                 }
                 Fault::Heal => {}
+                Fault::Transfer { from, to } => {
+                    exists_ref(from, "from")?;
+                    exists(*to, "to")?;
+                    if *from == NodeRef::Id(*to) {
+                        return error("to", "a transfer needs two different nodes".into());
+                    }
+                }
             }
         }
         Ok(())

@@ -497,6 +497,10 @@ impl<N: Node> Simulation<N> {
                     self.apply_effects(index);
                 }
             }
+            FaultAction::Transfer { from, to } => {
+                let op = Box::new(ClientOp::TransferLeadership { to });
+                self.queue.push(self.now, SimEvent::Client { node: from, op });
+            }
             link_action => self.links.apply(&link_action),
         }
     }

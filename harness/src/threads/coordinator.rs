@@ -191,6 +191,10 @@ impl<'a, M> Coordinator<'a, M> {
         match action {
             FaultAction::Crash(node) => self.send(node, Envelope::Crash),
             FaultAction::Restart(node) => self.send(node, Envelope::Restart),
+            FaultAction::Transfer { from, to } => {
+                self.waiting[from.index()].push(ClientOp::TransferLeadership { to });
+                self.send_waiting(from);
+            }
             link_action => self.links.apply(&link_action),
         }
     }

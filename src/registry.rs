@@ -20,6 +20,9 @@ pub struct Entry {
     pub tolerates: &'static [harness::FaultClass],
     /// How many nodes a campaign may have down at once ([`Algorithm::crash_budget`]).
     pub crash_budget: fn(&harness::RunSpec) -> usize,
+    /// It hands leadership over on request ([`Algorithm::TRANSFERS_LEADERSHIP`]): campaigns
+    /// add transfers to its plans.
+    pub transfers_leadership: bool,
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
     pub formula: fn(usize) -> Option<Result<FormulaRow, RunError>>,
 }
@@ -36,6 +39,7 @@ fn entry<A: Algorithm>() -> Entry {
         formula: harness::formula::check::<A>,
         tolerates: A::TOLERATES,
         crash_budget: A::crash_budget,
+        transfers_leadership: A::TRANSFERS_LEADERSHIP,
     }
 }
 

@@ -87,6 +87,22 @@ pub mod targeted {
     }
 }
 
+/// Leadership transfers for an algorithm that makes them: none, one or two, each asking the
+/// leader of the moment to hand over to a random node, within the faults' window.
+pub fn transfers(rng: &mut ChaCha8Rng, nodes: usize) -> Vec<TimedFault> {
+    if nodes < 2 {
+        return Vec::new();
+    }
+    let count = rng.random_range(0..=2);
+    (0..count)
+        .map(|_| {
+            let (at, _) = window(rng);
+            let to = NodeId(rng.random_range(0..nodes as u32));
+            TimedFault::timed(Fault::Transfer { from: NodeRef::Leader, to }, at, None)
+        })
+        .collect()
+}
+
 /// A random plan for `nodes` nodes drawing from `classes` (empty classes: no faults); `leaders`
 /// says whether the algorithm has a leader (and may get the targeted elements).
 ///
@@ -218,6 +234,23 @@ mod tests {
                 assert!(down <= 2, "seed {seed}: {down} down at {t:?}");
             }
         }
+    }
+
+    #[test]
+    fn transfers_ask_the_leader_within_the_window_and_validate() {
+        let mut drawn = 0;
+        for seed in 0..200 {
+            let faults = transfers(&mut seeded_rng(seed, 0), 5);
+            assert!(faults.len() <= 2);
+            drawn += faults.len();
+            for fault in &faults {
+                assert!(matches!(fault.fault, Fault::Transfer { from: NodeRef::Leader, .. }));
+                assert!(fault.at < HEALED_BY && fault.until.is_none());
+            }
+            let plan = FaultPlan { faults };
+            assert!(plan.validate(5).is_ok(), "{plan:?}");
+        }
+        assert!(drawn > 100, "about one transfer per plan on average, drew {drawn} in 200");
     }
 
     #[test]

@@ -88,6 +88,10 @@ impl Campaign {
         spec.max_events = spec.max_events.or(Some(MAX_EVENTS));
         let down = (entry.crash_budget)(&spec);
         spec.faults = random_plan(&mut rng, spec.nodes, classes, entry.family.has_leaders(), down);
+        if entry.transfers_leadership {
+            // Drawn after the plan, so the plan's other faults are what they would be without.
+            spec.faults.faults.extend(harness::campaign::transfers(&mut rng, spec.nodes));
+        }
         if entry.family == Family::Election {
             // Elections are provoked by the driver as well as by the plan.
             spec.workload.crash_leader = Some(true);

@@ -27,6 +27,13 @@ pub trait Driver: Send {
         Vec::new()
     }
 
+    /// How many history events the driver expects the run to record, if it can tell (the
+    /// runtime reserves the history once instead of regrowing it; the reservation is address
+    /// space, touched only as events arrive). A guess: the history grows past it if need be.
+    fn expected_events(&self) -> usize {
+        0
+    }
+
     /// A wake-up asked for with [`DriverContext::wake_after`] is due.
     fn on_wake(&mut self, dx: &mut DriverContext, token: u64);
     /// Whether the run's work is complete (the run then stops). Its answer may change only

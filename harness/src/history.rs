@@ -52,7 +52,16 @@ pub struct History {
     pub clients: Vec<ClientOperation>,
 }
 
+/// The most events a history reserves up front (about 900 MB of address space at 56 bytes an
+/// event); a longer run grows it as it goes.
+pub const MAX_RESERVED_EVENTS: usize = 1 << 24;
+
 impl History {
+    /// An empty history with room for `expected` events (at most [`MAX_RESERVED_EVENTS`]).
+    pub fn with_expected_events(expected: usize) -> Self {
+        History { events: Vec::with_capacity(expected.min(MAX_RESERVED_EVENTS)), clients: Vec::new() }
+    }
+
     /// Appends an event.
     pub fn push(&mut self, time: Time, node: NodeId, kind: EventKind) {
         self.events.push(Event { time, node, kind });

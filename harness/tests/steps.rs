@@ -76,7 +76,7 @@ struct Burst {
 impl Driver for Burst {
     fn start(&mut self, dx: &mut DriverContext) {
         for seq in 1..=COMMANDS {
-            dx.submit(NodeId(1), ClientOp::Submit(Command { client: 0, seq, op: KvOp::Noop }));
+            dx.submit(NodeId(1), ClientOp::submit(Command { client: 0, seq, op: KvOp::Noop }));
         }
     }
     fn on_event(&mut self, _: &mut DriverContext, event: &Event) {

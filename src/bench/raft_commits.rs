@@ -36,7 +36,7 @@ impl NoopClients {
         let seq = self.next_seq[client as usize];
         self.next_seq[client as usize] += 1;
         let Some(leader) = self.leader else { return };
-        dx.submit(leader, ClientOp::Submit(Command { client, seq, op: KvOp::Noop }));
+        dx.submit(leader, ClientOp::submit(Command { client, seq, op: KvOp::Noop }));
     }
 }
 

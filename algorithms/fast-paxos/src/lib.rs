@@ -850,7 +850,7 @@ impl Node for FastPaxos {
 
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         if let ClientOp::Submit(command) = op {
-            self.on_submit(cx, command);
+            self.on_submit(cx, *command);
         }
     }
 }
@@ -931,9 +931,9 @@ mod tests {
     #[test]
     fn an_acceptor_votes_commands_into_consecutive_slots() {
         let (mut n, mut cx) = acceptor();
-        n.on_client(&mut cx, ClientOp::Submit(cmd(0, 1)));
-        n.on_client(&mut cx, ClientOp::Submit(cmd(1, 1)));
-        n.on_client(&mut cx, ClientOp::Submit(cmd(0, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(0, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(1, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(0, 1)));
         let sends = cx.take_effects().sends;
         assert_eq!(sends, vec![voted(1, cmd(0, 1)), voted(2, cmd(1, 1)), voted(1, cmd(0, 1))]);
     }
@@ -942,16 +942,16 @@ mod tests {
     #[test]
     fn a_stale_any_neither_reopens_a_closed_window_nor_revotes_a_slot() {
         let (mut n, mut cx) = acceptor();
-        n.on_client(&mut cx, ClientOp::Submit(cmd(0, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(0, 1)));
         n.on_message(&mut cx, NodeId(0), FastPaxosMsg::Close { ballot: FAST, at: 1, window: 1 });
         n.on_message(&mut cx, NodeId(0), FastPaxosMsg::Any { ballot: FAST, from: 1, window: 1 });
         cx.take_effects();
-        n.on_client(&mut cx, ClientOp::Submit(cmd(1, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(1, 1)));
         assert!(cx.take_effects().sends.is_empty(), "no window: the leader will take the command");
         // A newer window from slot 1: slot 1 already carries this ballot's vote.
         n.on_message(&mut cx, NodeId(0), FastPaxosMsg::Any { ballot: FAST, from: 1, window: 2 });
         cx.take_effects();
-        n.on_client(&mut cx, ClientOp::Submit(cmd(1, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(1, 1)));
         assert_eq!(cx.take_effects().sends, vec![voted(2, cmd(1, 1))]);
     }
 
@@ -972,7 +972,7 @@ mod tests {
     #[test]
     fn a_fast_quorum_of_votes_chooses() {
         let (mut n, mut cx) = leader();
-        n.on_client(&mut cx, ClientOp::Submit(cmd(0, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(0, 1)));
         for p in 1..=3 {
             let msg = FastPaxosMsg::Voted { ballot: FAST, slot: 1, value: Value::Command(cmd(0, 1)) };
             n.on_message(&mut cx, NodeId(p), msg);
@@ -987,7 +987,7 @@ mod tests {
     #[test]
     fn a_collision_closes_the_window() {
         let (mut n, mut cx) = leader();
-        n.on_client(&mut cx, ClientOp::Submit(cmd(0, 1)));
+        n.on_client(&mut cx, ClientOp::submit(cmd(0, 1)));
         let vote = |c: Command| FastPaxosMsg::Voted { ballot: FAST, slot: 1, value: Value::Command(c) };
         n.on_message(&mut cx, NodeId(1), vote(cmd(0, 1)));
         n.on_message(&mut cx, NodeId(2), vote(cmd(1, 1)));

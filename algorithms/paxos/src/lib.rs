@@ -437,7 +437,7 @@ impl Node for Paxos {
 
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         if let ClientOp::Submit(command) = op {
-            self.on_submit(cx, command);
+            self.on_submit(cx, *command);
         }
     }
 }
@@ -504,7 +504,7 @@ mod tests {
         let (mut a, mut cx) = node(0);
         a.on_message(&mut cx, NodeId(1), PaxosMsg::Prepare { slot: 1, ballot: Ballot::new(1, NodeId(1)) });
         cx.take_effects();
-        a.on_client(&mut cx, ClientOp::Submit(command(7)));
+        a.on_client(&mut cx, ClientOp::submit(command(7)));
         assert_eq!(prepared_slots(&mut cx), vec![2, 2], "slot 1 is busy: the command goes to slot 2");
     }
 

@@ -43,7 +43,7 @@ impl Bench {
 
     fn submit(&mut self, i: usize, client: u32, value: &str) {
         let op = KvOp::Put { key: 1, value: value.into() };
-        self.nodes[i].on_client(&mut self.cxs[i], ClientOp::Submit(Command { client, seq: 1, op }));
+        self.nodes[i].on_client(&mut self.cxs[i], ClientOp::submit(Command { client, seq: 1, op }));
     }
 }
 

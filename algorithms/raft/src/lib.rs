@@ -834,7 +834,7 @@ impl Node for Raft {
     /// A command is appended as it arrives; replication waits for the end of the step.
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         match op {
-            ClientOp::Submit(command) => self.admitted |= self.admit(cx, command),
+            ClientOp::Submit(command) => self.admitted |= self.admit(cx, *command),
             ClientOp::TransferLeadership { to } => self.start_transfer(cx, to),
             _ => {}
         }

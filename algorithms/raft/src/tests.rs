@@ -211,7 +211,7 @@ fn figure_7_every_follower_log_converges_to_the_leaders() {
 }
 
 fn submit(client: u32, seq: u64) -> harness::ClientOp {
-    harness::ClientOp::Submit(harness::kv::Command { client, seq, op: harness::kv::KvOp::Noop })
+    harness::ClientOp::submit(harness::kv::Command { client, seq, op: harness::kv::KvOp::Noop })
 }
 
 /// The entries each AppendEntries in `cx`'s sends carries, per receiver.

@@ -95,6 +95,12 @@ impl Driver for MutexDriver {
         }
     }
 
+    fn expected_events(&self) -> usize {
+        // Each entry records four events (the acquire, Entered, the release, Exited) and
+        // usually an algorithm's own observations besides, such as `Requested`.
+        self.target.map_or(0, |t| usize::try_from(t.saturating_mul(6)).unwrap_or(usize::MAX))
+    }
+
     fn on_event(&mut self, dx: &mut DriverContext, event: &Event) {
         let node = event.node;
         let phase = self.phases[node.index()];

@@ -221,10 +221,10 @@ impl ReplicationDriver {
         if let Some(latency) = &self.to_all {
             for node in NodeId::all(self.nodes) {
                 let after = latency.sample(dx.rng());
-                dx.submit_after(node, ClientOp::Submit(command.clone()), after);
+                dx.submit_after(node, ClientOp::submit(command.clone()), after);
             }
         } else {
-            dx.submit(self.clients[client].target, ClientOp::Submit(command));
+            dx.submit(self.clients[client].target, ClientOp::submit(command));
         }
         dx.wake_after(self.timing.timeout, token(index, attempt, WAKE_TIMEOUT));
     }

@@ -127,6 +127,7 @@ impl<N: Node> Simulation<N> {
         debug_assert!(faults.validate(nodes).is_ok(), "the plan is validated before the run");
         let hosts =
             NodeId::all(nodes).map(|id| NodeHost::new(id, nodes, &config, seeded_rng(seed, 1 + id.0 as u64))).collect();
+        let history = History::with_expected_events(driver.expected_events());
         let mut queue = EventQueue::default();
         let schedule = FaultSchedule::new(&faults, nodes);
         for (step, planned) in schedule.steps().iter().enumerate() {
@@ -153,7 +154,7 @@ impl<N: Node> Simulation<N> {
             driver,
             driver_called: false,
             dx: DriverContext::new(seeded_rng(seed, DRIVER_STREAM)),
-            history: History::default(),
+            history,
             now: Time::ZERO,
             next_message: 0,
             stepping: Vec::new(),

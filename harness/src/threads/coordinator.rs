@@ -66,6 +66,7 @@ impl<'a, M> Coordinator<'a, M> {
         let nodes = inboxes.len();
         let schedule = FaultSchedule::new(faults, nodes);
         let steps = schedule.steps().iter().enumerate().map(|(i, step)| Reverse((start + step.at, i))).collect();
+        let history = History::with_expected_events(driver.expected_events());
         Coordinator {
             start,
             inboxes,
@@ -78,7 +79,7 @@ impl<'a, M> Coordinator<'a, M> {
             steps,
             leaders: LeaderView::new(nodes),
             strikes: Vec::new(),
-            history: History::default(),
+            history,
             tracer,
             waiting: vec![Vec::new(); nodes],
         }

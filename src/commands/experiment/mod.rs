@@ -80,7 +80,7 @@ impl Trial {
     fn submit(&mut self, dx: &mut DriverContext) {
         self.seq += 1;
         let command = Command { client: 0, seq: self.seq, op: KvOp::Put { key: 0, value: self.seq.to_string() } };
-        dx.submit(self.leader.expect("known"), ClientOp::Submit(command));
+        dx.submit(self.leader.expect("known"), ClientOp::submit(command));
     }
 }
 

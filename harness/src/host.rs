@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::mem;
 
+use crate::clock::LocalClock;
 use crate::metrics::SendTimeline;
 use crate::trace::{payload, DropReason, TraceEvent, Tracer};
 use crate::{
@@ -118,6 +119,9 @@ pub(crate) struct NodeHost<N: Node> {
     /// timer per message in flight, thousands in a storm).
     armed: BTreeMap<N::Timer, u64>,
     next_generation: u64,
+    /// The node's own clock ([`crate::clock`]): what it reads in [`Context::now`] and sets its
+    /// timers by. It keeps running through crashes, like a machine's hardware clock.
+    clock: LocalClock,
     /// Inputs were handed over since the last end of step.
     in_step: bool,
 }
@@ -133,6 +137,7 @@ impl<N: Node> NodeHost<N> {
             incarnation: 0,
             armed: BTreeMap::new(),
             next_generation: 0,
+            clock: LocalClock::default(),
             in_step: false,
         }
     }
@@ -161,7 +166,7 @@ impl<N: Node> NodeHost<N> {
         let Some(node) = self.node.as_mut() else {
             return false;
         };
-        self.cx.set_now(now);
+        self.cx.set_now(self.clock.local(now));
         f(node, &mut self.cx);
         self.in_step = true;
         true
@@ -223,10 +228,16 @@ impl<N: Node> NodeHost<N> {
     pub fn end_step(&mut self, now: Time) {
         if mem::take(&mut self.in_step) {
             if let Some(node) = self.node.as_mut() {
-                self.cx.set_now(now);
+                self.cx.set_now(self.clock.local(now));
                 node.on_step_end(&mut self.cx);
             }
         }
+    }
+
+    /// From real time `now` on, the node's clock runs `drift_ppm` parts per million fast
+    /// (negative: slow; 0: true again). Timers already set keep their real deadline.
+    pub fn set_clock_drift(&mut self, now: Time, drift_ppm: i64) {
+        self.clock.set_drift(now, drift_ppm);
     }
 
     /// Crashes the node: its volatile state, pending timers and unsent effects are gone; its
@@ -314,7 +325,7 @@ impl<N: Node> NodeHost<N> {
                         timer: format!("{timer:?}"),
                         after: after.as_nanos() as u64,
                     });
-                    schedule(TimerDue { timer, at: now + after, generation });
+                    schedule(TimerDue { timer, at: now + self.clock.real_span(after), generation });
                 }
                 TimerCommand::Cancel(timer) => {
                     if self.armed.remove(&timer).is_some() {

@@ -65,6 +65,7 @@
 pub mod campaign;
 pub mod checkers;
 mod client;
+pub mod clock;
 mod context;
 pub mod counts;
 mod driver;

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::{Fault, Group, Lossiness, NodeRef, TimedFault, Trigger};
+use crate::clock::{format_drift, MAX_DRIFT_PPM, MIN_DRIFT_PPM};
 use crate::duration::{format_duration, parse_duration};
 use crate::{excerpt, NodeId};
 
@@ -80,6 +81,26 @@ fn parse_lossy(args: &str) -> Result<Lossiness, String> {
     Ok(lossiness)
 }
 
+/// `+P%` or `-P%`: how much faster (slower) a clock runs, to a ten-thousandth of a percent.
+fn parse_drift(text: &str) -> Result<i64, String> {
+    let bad = || format!("`{}` is not a drift (write +P% or -P%, e.g. +10%)", excerpt(text));
+    let (negative, rest) = match text.trim().split_at_checked(1) {
+        Some(("+", rest)) => (false, rest),
+        Some(("-", rest)) => (true, rest),
+        _ => return Err(bad()),
+    };
+    let percent: f64 = rest.trim().strip_suffix('%').ok_or_else(bad)?.trim().parse().map_err(|_| bad())?;
+    if !percent.is_finite() || percent < 0.0 {
+        return Err(bad());
+    }
+    let ppm = (percent * 10_000.0).round();
+    let ppm = if negative { -ppm } else { ppm };
+    if !(MIN_DRIFT_PPM as f64..=MAX_DRIFT_PPM as f64).contains(&ppm) {
+        return Err(format!("`{}`: a clock may run from -90% to +900%", excerpt(text)));
+    }
+    Ok(ppm as i64)
+}
+
 impl FromStr for TimedFault {
     type Err = String;
 
@@ -135,11 +156,17 @@ impl FromStr for TimedFault {
                     .ok_or_else(|| format!("`{}`: a transfer is FROM->TO, e.g. transfer:leader->3", excerpt(args)))?;
                 Fault::Transfer { from: parse_ref(from)?, to: parse_id(to)? }
             }
+            "drift" => {
+                let sign = args.rfind(['+', '-']).ok_or_else(|| {
+                    format!("`{}`: drift is NODE+P% or NODE-P%, e.g. drift:2+10%", excerpt(args))
+                })?;
+                Fault::Drift { node: parse_ref(&args[..sign])?, drift_ppm: parse_drift(&args[sign..])? }
+            }
             "heal" if args.trim().is_empty() => Fault::Heal,
             "heal" => return Err(format!("`{}`: heal takes no arguments", excerpt(what))),
             other => {
                 return Err(format!(
-                    "`{}` is not a fault (use crash, restart, partition, bridge, cut, slow, lossy, heal or transfer)",
+                    "`{}` is not a fault (use crash, restart, partition, bridge, cut, slow, lossy, heal, transfer or drift)",
                     excerpt(other)
                 ))
             }
@@ -193,6 +220,7 @@ impl fmt::Display for Fault {
             }
             Fault::Heal => write!(f, "heal"),
             Fault::Transfer { from, to } => write!(f, "transfer:{from}->{}", to.0),
+            Fault::Drift { node, drift_ppm } => write!(f, "drift:{node}{}", format_drift(*drift_ppm)),
         }
     }
 }
@@ -250,6 +278,9 @@ mod tests {
             "crash:leader@leader>0ms",
             "transfer:leader->3@1s",
             "transfer:0->2@500ms",
+            "drift:2+10%@1s..3s",
+            "drift:leader-50%@1s",
+            "drift:0+2.5%@0ms..1s",
         ] {
             let fault: TimedFault = text.parse().unwrap();
             assert_eq!(fault.to_string(), text);
@@ -286,6 +317,13 @@ mod tests {
             "transfer:leader@1s",
             "transfer:leader->x@1s",
             "transfer:leader->3@1s..2s",
+            "drift:2@1s",
+            "drift:2+10@1s",
+            "drift:2*10%@1s",
+            "drift:2-95%@1s",
+            "drift:2+1000%@1s",
+            "drift:2+x%@1s",
+            "drift:+10%@1s",
         ] {
             assert!(text.parse::<TimedFault>().is_err(), "{text} should be rejected");
         }

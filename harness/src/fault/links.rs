@@ -69,6 +69,11 @@ pub enum FaultAction {
         from: NodeId,
         to: NodeId,
     },
+    /// `node`'s clock runs `drift_ppm` parts per million fast from now on (0: true again).
+    Drift {
+        node: NodeId,
+        drift_ppm: i64,
+    },
 }
 
 /// The link state a fault plan produces over time: which links are cut and which nodes are slow.
@@ -93,7 +98,10 @@ impl LinkState {
             FaultAction::SlowEnd { node } => self.slow.retain(|(n, _)| n != node),
             FaultAction::LossyStart { id, lossiness } => self.lossy.push((*id, *lossiness)),
             FaultAction::LossyEnd { id } => self.lossy.retain(|(l, _)| l != id),
-            FaultAction::Crash(_) | FaultAction::Restart(_) | FaultAction::Transfer { .. } => {}
+            FaultAction::Crash(_)
+            | FaultAction::Restart(_)
+            | FaultAction::Transfer { .. }
+            | FaultAction::Drift { .. } => {}
         }
     }
 

@@ -18,6 +18,8 @@
 //! | `slow:3+5ms@0ms..1s` | messages to and from node 3 take 5 ms longer; `slow:leader+20ms` too |
 //! | `lossy:drop=0.2,dup=0.1,reorder@1s..2s` | a burst: every link loses, duplicates and reorders |
 //! | `heal@2s` | every partition and cut in force ends |
+//! | `transfer:leader->3@1s` | the leader is asked to hand leadership to node 3 (algorithms that transfer) |
+//! | `drift:2+10%@1s..3s` | node 2's clock runs 10% fast from 1 s to 3 s (`-10%`: slow; `drift:leader-50%` too) |
 //!
 //! `leader` is resolved when the fault strikes, from what the nodes have observed: the live node
 //! that announced itself leader of the highest term. With no leader known at that moment (or in
@@ -147,6 +149,9 @@ pub enum Fault {
     Heal,
     /// An operator asks `from` (the leader, usually) to hand leadership to `to`.
     Transfer { from: NodeRef, to: NodeId },
+    /// `node`'s clock runs `drift_ppm` parts per million fast (negative: slow): its timers and
+    /// its reading of the time ([`crate::clock`]). The offset it gained stays when it ends.
+    Drift { node: NodeRef, drift_ppm: i64 },
 }
 
 impl Fault {
@@ -154,7 +159,9 @@ impl Fault {
     pub fn aims_at_a_role(&self) -> bool {
         let role = |r: &NodeRef| !matches!(r, NodeRef::Id(_));
         match self {
-            Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } => role(node),
+            Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } | Fault::Drift { node, .. } => {
+                role(node)
+            }
             Fault::Transfer { from, .. } => role(from),
             Fault::Cut { from, to } => role(from) || role(to),
             Fault::Partition { groups } => {

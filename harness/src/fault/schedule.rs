@@ -280,6 +280,10 @@ impl FaultSchedule {
                 Some(id) if id != to => (vec![FaultAction::Transfer { from: id, to }], vec![id, to]),
                 _ => (Vec::new(), Vec::new()),
             },
+            Fault::Drift { node, drift_ppm } => match resolve(&node) {
+                Some(id) => (vec![FaultAction::Drift { node: id, drift_ppm }], vec![id]),
+                None => (Vec::new(), Vec::new()),
+            },
         };
         self.resolved[fault] = nodes.clone();
         (actions, nodes)
@@ -295,6 +299,7 @@ impl FaultSchedule {
                 hit.iter().map(|id| FaultAction::Restart(*id)).collect()
             }
             Fault::Slow { .. } => hit.iter().map(|id| FaultAction::SlowEnd { node: *id }).collect(),
+            Fault::Drift { .. } => hit.iter().map(|id| FaultAction::Drift { node: *id, drift_ppm: 0 }).collect(),
             Fault::Partition { .. } | Fault::Bridge { .. } | Fault::Cut { .. } => {
                 vec![FaultAction::Unblock { id: fault }]
             }

@@ -38,6 +38,12 @@ impl FaultPlan {
             }
             match &timed.fault {
                 Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } => exists_ref(node, "node")?,
+                Fault::Drift { node, drift_ppm } => {
+                    exists_ref(node, "node")?;
+                    if !(crate::clock::MIN_DRIFT_PPM..=crate::clock::MAX_DRIFT_PPM).contains(drift_ppm) {
+                        return error("drift", format!("`{timed}`: a clock may run from -90% to +900%"));
+                    }
+                }
                 Fault::Cut { from, to } => {
                     exists_ref(from, "from")?;
                     exists_ref(to, "to")?;
@@ -132,6 +138,7 @@ mod tests {
             ("slow:3+1ms@1ms", "faults[0].node"),
             ("crash:voter@1s", "faults[0].node"),
             ("crash:voter@leader>1s", "faults[0].node"),
+            ("drift:3+10%@1ms", "faults[0].node"),
         ];
         for (text, field) in cases {
             assert_eq!(plan(&[text]).validate(3).unwrap_err().field, field, "{text}");

@@ -502,6 +502,7 @@ impl<N: Node> Simulation<N> {
                 let op = Box::new(ClientOp::TransferLeadership { to });
                 self.queue.push(self.now, SimEvent::Client { node: from, op });
             }
+            FaultAction::Drift { node, drift_ppm } => self.hosts[node.index()].set_clock_drift(self.now, drift_ppm),
             link_action => self.links.apply(&link_action),
         }
     }

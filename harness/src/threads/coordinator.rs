@@ -192,6 +192,7 @@ impl<'a, M> Coordinator<'a, M> {
         match action {
             FaultAction::Crash(node) => self.send(node, Envelope::Crash),
             FaultAction::Restart(node) => self.send(node, Envelope::Restart),
+            FaultAction::Drift { node, drift_ppm } => self.send(node, Envelope::Drift(drift_ppm)),
             FaultAction::Transfer { from, to } => {
                 self.waiting[from.index()].push(ClientOp::TransferLeadership { to });
                 self.send_waiting(from);

@@ -35,6 +35,8 @@ pub(crate) enum Envelope<M> {
     Clients(Vec<ClientOp>),
     Crash,
     Restart,
+    /// The node's clock runs this many parts per million fast from now on.
+    Drift(i64),
     Stop,
 }
 
@@ -235,6 +237,10 @@ impl<'a, N: Node> NodeThread<'a, N> {
                 self.crash();
             }
             Envelope::Restart => self.restart(),
+            Envelope::Drift(drift_ppm) => {
+                let now = self.time(Instant::now());
+                self.host.set_clock_drift(now, drift_ppm);
+            }
             Envelope::Stop => return false,
         }
         true

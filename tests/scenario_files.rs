@@ -64,6 +64,23 @@ fn every_teaching_scenario_shows_its_violation() {
     }
 }
 
+// Issue 19: the lease variant must fail linearizability under clock drift while read-index does
+// not; the drift is what breaks it (the same partition alone passes).
+#[test]
+fn the_lease_scenario_fails_by_the_drift_and_read_index_passes_it() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/teaching/raft-lease-clock-drift.toml");
+    let (code, record, stderr) = run(&path, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let violations = record["violations"].as_array().unwrap();
+    assert!(violations.iter().all(|v| v.as_str().unwrap().starts_with("linearizability")), "{violations:?}");
+    assert!(record["reads"]["served"]["lease"].as_u64().unwrap() > 0);
+    let (code, record, stderr) = run(&path, &["--variant", "read-index"]);
+    assert_eq!(code, Some(0), "read-index under the same plan: {stderr} {record}");
+    assert_eq!(record["reads"]["served"]["lease"], 0);
+    let (code, record, stderr) = run(&path, &["--fault", "partition:leader|rest@1s..3s"]);
+    assert_eq!(code, Some(0), "the lease without the drift: {stderr} {record}");
+}
+
 // Issue: a failing scenario for the Raft previous-term mutant replays its violation, and correct
 // Raft passes the same plan. Each mutant file names the safety violation it shows.
 #[test]

@@ -171,8 +171,8 @@ impl<N: Node> Context<N> {
 
     // ---- runtime side ----
 
-    /// Runtime: sets the time the next step runs at.
-    pub(crate) fn set_now(&mut self, now: Time) {
+    /// Runtime (and unit tests): sets the time the next step runs at, on the node's clock.
+    pub fn set_now(&mut self, now: Time) {
         self.now = now;
     }
 

@@ -197,6 +197,46 @@ fn summary_table(page: &mut String, id: &str, rows: &[&SummaryRow]) {
     page.push_str("</table>\n");
 }
 
+/// Reads apart, for the protocols that answered some: what each cost and how long it took, and
+/// how many a lease answered without a message.
+fn reads_table(page: &mut String, id: &str, rows: &[&SummaryRow]) {
+    page.push_str(
+        "<p>Reads apart: through the log a read costs what a write does; a ReadIndex read costs its share of a \
+        leadership round; a read under a lease costs no message.</p>\n",
+    );
+    header(
+        page,
+        id,
+        &[
+            "algorithm",
+            "runtime",
+            "N",
+            "load",
+            "mean messages/read [95% CI]",
+            "mean read p50 ms [95% CI]",
+            "mean read p99 ms [95% CI]",
+            "share of reads by lease",
+        ],
+    );
+    for r in rows.iter().filter(|r| r.messages_per_read.n > 0) {
+        row(
+            page,
+            &[
+                r.algorithm.clone(),
+                r.runtime.clone(),
+                r.nodes.to_string(),
+                r.load.to_string(),
+                r.messages_per_read.text(),
+                r.read_latency_p50_ms.text(),
+                r.read_latency_p99_ms.text(),
+                r.reads_by_lease.text(),
+            ],
+            &[],
+        );
+    }
+    page.push_str("</table>\n");
+}
+
 fn failure_table(page: &mut String, id: &str, rows: &[&FailureRow]) {
     header(
         page,
@@ -459,6 +499,9 @@ pub fn render(p: &Page) -> Result<String, String> {
                     .filter(|r| r.scenario == scenario.name && r.family == family.to_string())
                     .collect();
                 summary_table(&mut page, &format!("summary-{}-{family}", scenario.name), &rows);
+                if rows.iter().any(|r| r.messages_per_read.n > 0) {
+                    reads_table(&mut page, &format!("reads-{}-{family}", scenario.name), &rows);
+                }
                 let peaks: Vec<&crate::load::PeakRow> =
                     p.peaks.iter().filter(|r| r.scenario == scenario.name && r.family == family.to_string()).collect();
                 if !peaks.is_empty() {

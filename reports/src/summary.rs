@@ -33,6 +33,13 @@ pub struct SummaryRow {
     pub latency_p50_ms: Mean,
     pub latency_p99_ms: Mean,
     pub throughput_ops_per_s: Mean,
+    /// Replication: reads (`Get`) apart, over the runs that answered some (n = 0 otherwise):
+    /// messages per read (0 under a lease; a write's cost when reads go through the log), read
+    /// latency, and the share of reads a lease answered with no message.
+    pub messages_per_read: Mean,
+    pub read_latency_p50_ms: Mean,
+    pub read_latency_p99_ms: Mean,
+    pub reads_by_lease: Mean,
     pub runs_with_violations: usize,
     /// Runs a time limit ended with work pending.
     pub runs_unfinished: usize,
@@ -102,6 +109,13 @@ pub fn clients_of(record: &harness::RunRecord) -> u32 {
     }
 }
 
+/// The mean of a read figure over the runs that answered reads.
+fn read_values(runs: &[&RunResult], figure: &dyn Fn(&harness::metrics::ReadMetrics) -> f64) -> Mean {
+    let values: Vec<f64> =
+        runs.iter().filter_map(|r| r.record.reads.as_ref()).filter(|reads| reads.count > 0).map(figure).collect();
+    Mean::of(&values)
+}
+
 /// The summary row of `runs` (one cell of the grid).
 pub fn summary_row(scenario: &str, label: &str, runs: &[&RunResult]) -> SummaryRow {
     let first = &runs[0].record;
@@ -123,6 +137,10 @@ pub fn summary_row(scenario: &str, label: &str, runs: &[&RunResult]) -> SummaryR
         latency_p50_ms: values(&|r| r.record.steady.latency_ms.p50),
         latency_p99_ms: values(&|r| r.record.steady.latency_ms.p99),
         throughput_ops_per_s: values(&|r| r.record.steady.throughput_ops_per_s),
+        messages_per_read: read_values(runs, &|r| r.messages_per_read),
+        read_latency_p50_ms: read_values(runs, &|r| r.latency_ms.p50),
+        read_latency_p99_ms: read_values(runs, &|r| r.latency_ms.p99),
+        reads_by_lease: read_values(runs, &|r| r.served.lease.min(r.count) as f64 / r.count as f64),
         runs_with_violations: runs.iter().filter(|r| !r.record.violations.is_empty()).count(),
         runs_unfinished: runs.iter().filter(|r| r.record.unfinished.is_some()).count(),
     }

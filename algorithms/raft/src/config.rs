@@ -32,6 +32,10 @@ pub struct RaftConfig {
     pub observe_entries: bool,
     /// Reads skip the log: ReadIndex (dissertation §6.4).
     pub read_index: bool,
+    /// Reads skip the log and the ReadIndex round while the leader holds a lease of this
+    /// length, on its own clock, from the send time of what a majority last answered
+    /// (dissertation §6.4.1; `lease`). Without a lease they take the ReadIndex way.
+    pub lease: Option<Duration>,
     /// Teaching mutants.
     pub mutant: Option<Mutant>,
 }
@@ -61,6 +65,7 @@ impl Default for RaftConfig {
             max_batch: 64,
             observe_entries: true,
             read_index: false,
+            lease: None,
             mutant: None,
         }
     }
@@ -73,6 +78,10 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("fast-backup", "back next_index up a whole conflicting term at a time"),
     ("read-index", "reads skip the log: the leader confirms its leadership with a round, then reads its state machine"),
     (
+        "lease",
+        "reads skip the log while the leader holds a lease (a majority answered within the election timeout, shrunk by the clock-drift bound `drift_bound`); PreVote and CheckQuorum on",
+    ),
+    (
         "bug-read-index-early",
         "teaching mutant: ReadIndex before the new leader committed an entry of its term (stale reads)",
     ),
@@ -80,6 +89,21 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("bug-vote-twice", "teaching mutant: grants every vote request, even twice in a term"),
     ("bug-forget-vote", "teaching mutant: does not persist its vote"),
 ];
+
+/// How long a lease lasts on the leader's clock: the shortest election timeout, during which a
+/// follower that answered refuses to vote, shrunk so that it still ends first in real time when
+/// the leader's clock runs `drift_bound` percent slow and the follower's as much fast:
+/// `timeout · (1 - ρ) / (1 + ρ)`.
+pub fn lease_length(min_election_timeout: Duration, drift_bound: f64) -> Result<Duration, SpecError> {
+    if !(0.0..50.0).contains(&drift_bound) {
+        return Err(SpecError::field(
+            "params.drift_bound",
+            format!("the clock-drift bound is a percentage in [0, 50) (got {drift_bound})"),
+        ));
+    }
+    let rho = drift_bound / 100.0;
+    Ok(min_election_timeout.mul_f64((1.0 - rho) / (1.0 + rho)))
+}
 
 impl RaftConfig {
     /// The configuration for a run: the election timeout is the run's shared failure-detection
@@ -98,6 +122,11 @@ impl RaftConfig {
             }
             Some("fast-backup") => config.backoff = Backoff::ConflictTerm,
             Some("read-index") => config.read_index = true,
+            Some("lease") => {
+                config.prevote = true;
+                config.read_index = true;
+                config.lease = Some(lease_length(config.election_timeout.0, settings.params.get("drift_bound", 5.0)?)?);
+            }
             Some("bug-read-index-early") => {
                 config.read_index = true;
                 config.mutant = Some(Mutant::ReadIndexEarly);

@@ -26,8 +26,21 @@
 //!   confirms it still leads with a ReadIndex round a majority answers (sent after the read came;
 //!   reads of one step share a round), and answers from its state machine once that has applied
 //!   the index: 2(N-1) messages per round (`read_index`, `read_index_ack`), none in the log. The
-//!   record's `reads` gives count, messages per read and latency for either way. Leases (§6.4.1)
-//!   are not here yet.
+//!   record's `reads` gives count, messages per read and latency for each way, and how many
+//!   reads each way served.
+//! - **Leases** (`lease`, dissertation §6.4.1). Every AppendEntries carries the leader's clock
+//!   reading when sent (`stamp`), and the answer echoes it. A follower that answered refuses
+//!   votes for an election timeout after it heard from the leader (PreVote's guard, on in this
+//!   variant; a restarted node refuses for an election timeout after it starts, since it may
+//!   have answered just before crashing). So while a majority has answered AppendEntries sent
+//!   less than a lease ago, no other leader can exist, and the leader answers reads from its
+//!   state machine at once, with no message. The lease is the shortest election timeout shrunk
+//!   for clock drift, `timeout · (1-ρ)/(1+ρ)` with ρ = `drift_bound` percent (5 by default): 136 ms
+//!   of the leader's clock for a 150 ms timeout. It ends for the rest of the term when a
+//!   transfer starts (the target's election passes the guard). Without a lease a read takes the
+//!   ReadIndex way. The bound is an assumption, not a guarantee: `drift:leader-80%` makes the
+//!   old leader's lease outlast the guard, and a partitioned old leader answers stale reads
+//!   (`scenarios/teaching/raft-lease-clock-drift.toml`), which ReadIndex does not.
 //! - **Leadership transfer** (dissertation §3.10; the fault plan's `transfer:leader->3@1s`). The
 //!   leader stops taking commands, brings the target up to date and sends it TimeoutNow; the
 //!   target starts an election at once, which voters let through PreVote's guard against
@@ -59,7 +72,7 @@
 //! 50 ms, 40 messages a second. Electing a leader in a quiet cluster costs 2(N-1) votes plus the
 //! leader's first round.
 //!
-//! **Variants.** `prevote`, `batch`, `fast-backup`, `read-index`, and the teaching mutants
+//! **Variants.** `prevote`, `batch`, `fast-backup`, `read-index`, `lease`, and the teaching mutants
 //! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote` and `bug-read-index-early`
 //! (ReadIndex before the new leader committed an entry of its term: a stale read, which the
 //! linearizability checker catches; see [`config::VARIANTS`]).
@@ -79,6 +92,7 @@ use harness::{
 };
 
 use config::{Backoff, Mutant, RaftConfig};
+use harness::metrics::{READ_INDEX_NOTE, READ_LEASE_NOTE};
 use log::{DurableLog, Entry, Log, Payload};
 use messages::RaftMsg;
 
@@ -120,6 +134,8 @@ struct Progress {
     last_sent: Time,
     /// Heard from it since the last CheckQuorum round.
     heard: bool,
+    /// The latest `stamp` (the leader's clock when it sent) of an AppendEntries it answered.
+    acked_stamp: u64,
 }
 
 /// A RequestVote's contents, as the voter reads them.
@@ -167,6 +183,9 @@ pub struct Raft {
     transfer: Option<(NodeId, Time, bool)>,
     /// The election being started was asked for by a leader's TimeoutNow.
     by_transfer: bool,
+    /// Leader, `lease`: a transfer began in this term, so the lease is over for the term (the
+    /// target's election passes the voters' guard, and a late TimeoutNow could start one).
+    lease_void: bool,
 }
 
 impl Raft {
@@ -273,6 +292,7 @@ impl Raft {
         self.role = Role::Leader;
         self.by_transfer = false;
         self.transfer = None;
+        self.lease_void = false;
         self.learn_leader(cx, self.id);
         let next = self.log.last_index() + 1;
         self.progress = vec![Progress { next_index: next, ..Progress::default() }; self.nodes];
@@ -311,6 +331,7 @@ impl Raft {
             prev_term: self.log.term_at(prev_index).unwrap_or(0),
             entries,
             leader_commit: self.commit_index,
+            stamp: cx.now().0,
         };
         cx.send(peer, msg);
         let pipelined = self.config.max_in_flight > 1;
@@ -340,6 +361,7 @@ impl Raft {
                 prev_term: self.log.term_at(anchor).unwrap_or(0),
                 entries: Vec::new(),
                 leader_commit: self.commit_index,
+                stamp: cx.now().0,
             },
         );
         let progress = &mut self.progress[peer.index()];
@@ -406,9 +428,33 @@ impl Raft {
         }
     }
 
+    /// `lease`: whether this leader may answer a read from its state machine now. A majority
+    /// (itself included) answered AppendEntries of this term sent less than a lease ago on its
+    /// clock, each of those followers refuses votes for an election timeout after getting it, so
+    /// no other leader can be elected yet; and it has committed an entry of its term, so its
+    /// state machine holds every write committed before the read came.
+    fn holds_lease(&self, now: Time) -> bool {
+        let Some(lease) = self.config.lease else { return false };
+        if self.role != Role::Leader || self.lease_void || self.transfer.is_some() {
+            return false;
+        }
+        if self.log.term_at(self.commit_index) != Some(self.current_term) {
+            return false;
+        }
+        let mut stamps: Vec<u64> =
+            (0..self.nodes).filter(|i| *i != self.id.index()).map(|i| self.progress[i].acked_stamp).collect();
+        stamps.sort_unstable_by(|a, b| b.cmp(a));
+        let start = match self.majority() - 1 {
+            0 => return true,
+            peers => stamps[peers - 1],
+        };
+        start > 0 && now < Time(start) + lease
+    }
+
     /// ReadIndex: answers the reads whose round a majority confirmed and whose index is applied.
     fn serve_reads(&mut self, cx: &mut Context<Self>) {
         for read in self.reads.ready(self.last_applied) {
+            cx.observe(Observation::Note { label: READ_INDEX_NOTE, value: u64::from(read.client) });
             let value = self.store.get(read.key).cloned();
             let outcome = ReplyOutcome::Ok(harness::kv::KvResult::Value(value));
             cx.reply(ClientReply { client: read.client, seq: read.seq, outcome });
@@ -422,6 +468,7 @@ impl Raft {
             return;
         }
         self.transfer = Some((to, cx.now(), false));
+        self.lease_void = true;
         self.keep_replicating(cx, to);
         self.maybe_timeout_now(cx);
     }
@@ -525,6 +572,7 @@ impl Raft {
         prev_term: u64,
         entries: Vec<Entry>,
         leader_commit: u64,
+        stamp: u64,
     ) {
         let heartbeat = entries.is_empty();
         let refuse = |this: &Self, cx: &mut Context<Self>, conflict| {
@@ -534,6 +582,7 @@ impl Raft {
                 match_index: prev_index,
                 conflict,
                 heartbeat,
+                stamp,
             };
             cx.send(from, reply);
         };
@@ -590,6 +639,7 @@ impl Raft {
                     match_index: index,
                     conflict: None,
                     heartbeat,
+                    stamp,
                 },
             );
         }
@@ -605,6 +655,7 @@ impl Raft {
         success: bool,
         match_index: u64,
         conflict: Option<(Option<u64>, u64)>,
+        stamp: u64,
     ) {
         if term > self.current_term {
             return self.become_follower(cx, term);
@@ -615,6 +666,9 @@ impl Raft {
         let last = self.log.last_index();
         let progress = &mut self.progress[from.index()];
         progress.heard = true;
+        // A follower of this term that answered what was sent at `stamp` refuses votes until
+        // an election timeout after it got it (the lease's premise).
+        progress.acked_stamp = progress.acked_stamp.max(stamp);
         if success {
             progress.match_index = progress.match_index.max(match_index);
             progress.next_index = progress.next_index.max(progress.match_index + 1);
@@ -723,6 +777,14 @@ impl Raft {
             cx.reply(reply);
             return false;
         }
+        if let (true, harness::kv::KvOp::Get { key }) = (self.holds_lease(cx.now()), &command.op) {
+            // Under a lease the state machine is current: answer at once, no message sent.
+            cx.observe(Observation::Note { label: READ_LEASE_NOTE, value: u64::from(command.client) });
+            let value = self.store.get(*key).cloned();
+            let outcome = ReplyOutcome::Ok(harness::kv::KvResult::Value(value));
+            cx.reply(ClientReply { client: command.client, seq: command.seq, outcome });
+            return false;
+        }
         if let (true, harness::kv::KvOp::Get { key }) = (self.config.read_index, &command.op) {
             // ReadIndex: no log entry. The index is the commit index once an entry of this
             // term has committed (the mutant takes it at once).
@@ -796,10 +858,16 @@ impl Node for Raft {
             reads: read_index::ReadIndex::default(),
             transfer: None,
             by_transfer: false,
+            lease_void: false,
         }
     }
 
     fn on_start(&mut self, cx: &mut Context<Self>) {
+        if self.config.lease.is_some() {
+            // It may have answered a leader just before it crashed: it keeps the promise
+            // behind that leader's lease by refusing votes for an election timeout.
+            self.last_leader_contact = Some(cx.now());
+        }
         self.persist(cx);
         self.reset_election_timer(cx);
     }
@@ -813,11 +881,11 @@ impl Node for Raft {
             }
             RaftMsg::TimeoutNow { term } => self.on_timeout_now(cx, term),
             RaftMsg::Vote { term, granted, pre_vote } => self.on_vote(cx, from, term, granted, pre_vote),
-            RaftMsg::AppendEntries { term, prev_index, prev_term, entries, leader_commit } => {
-                self.on_append_entries(cx, from, term, prev_index, prev_term, entries, leader_commit)
+            RaftMsg::AppendEntries { term, prev_index, prev_term, entries, leader_commit, stamp } => {
+                self.on_append_entries(cx, from, term, prev_index, prev_term, entries, leader_commit, stamp)
             }
-            RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat: _ } => {
-                self.on_append_reply(cx, from, term, success, match_index, conflict)
+            RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat: _, stamp } => {
+                self.on_append_reply(cx, from, term, success, match_index, conflict, stamp)
             }
             RaftMsg::ReadIndex { term, round } => self.on_read_index(cx, from, term, round),
             RaftMsg::ReadIndexAck { term, round } => self.on_read_index_ack(cx, from, term, round),

@@ -27,6 +27,9 @@ pub enum RaftMsg {
         prev_term: u64,
         entries: Vec<Entry>,
         leader_commit: u64,
+        /// When the leader sent it, on the leader's clock; the answer echoes it, so the leader
+        /// knows from when a follower's acknowledgment counts toward its lease (`lease`).
+        stamp: u64,
     },
     AppendReply {
         term: u64,
@@ -39,6 +42,8 @@ pub enum RaftMsg {
         conflict: Option<(Option<u64>, u64)>,
         /// Whether this answers a heartbeat.
         heartbeat: bool,
+        /// The answered AppendEntries' `stamp`.
+        stamp: u64,
     },
     /// Leadership transfer (dissertation §3.10): the leader has brought the target up to date;
     /// the target starts an election at once.

@@ -45,7 +45,7 @@ fn elect(node: &mut Raft, cx: &mut Context<Raft>, voters: &[u32]) {
 
 fn ack(node: &mut Raft, cx: &mut Context<Raft>, from: u32, match_index: u64) {
     let term = node.current_term;
-    let reply = RaftMsg::AppendReply { term, success: true, match_index, conflict: None, heartbeat: false };
+    let reply = RaftMsg::AppendReply { term, success: true, match_index, conflict: None, heartbeat: false, stamp: 0 };
     node.on_message(cx, NodeId(from), reply);
 }
 
@@ -139,6 +139,7 @@ fn a_follower_refuses_a_gap_and_truncates_a_conflict() {
         prev_term,
         entries: terms.iter().map(|t| Entry { term: *t, payload: Payload::Noop }).collect(),
         leader_commit: 0,
+        stamp: 0,
     };
     follower.on_message(&mut cx, NodeId(0), append(5, 3, &[3]));
     let refusal = cx.take_effects().sends.pop().unwrap().1;
@@ -265,4 +266,81 @@ fn a_follower_redirects_each_command_of_a_step() {
     let replies = cx.take_effects().replies;
     assert_eq!(replies.iter().map(|r| r.client).collect::<Vec<_>>(), vec![1, 2]);
     assert!(replies.iter().all(|r| matches!(r.outcome, harness::ReplyOutcome::NotLeader { .. })));
+}
+
+fn read(client: u32, seq: u64) -> harness::ClientOp {
+    harness::ClientOp::submit(harness::kv::Command { client, seq, op: harness::kv::KvOp::Get { key: 0 } })
+}
+
+// §6.4.1: while a majority has answered AppendEntries sent less than a lease ago, the leader
+// answers a read at once with no message; once the lease has run out, the read takes the
+// ReadIndex way (a confirmation round at the end of the step).
+#[test]
+fn a_lease_answers_reads_without_messages_until_it_runs_out() {
+    let lease = std::time::Duration::from_millis(100);
+    let config = RaftConfig { prevote: true, read_index: true, lease: Some(lease), ..RaftConfig::default() };
+    let (mut leader, mut cx) = restarted(0, 3, &[], 0, config);
+    let ms = |ms: u64| harness::Time(ms * 1_000_000);
+    cx.set_now(ms(200));
+    leader.on_timer(&mut cx, RaftTimer::Election);
+    assert_eq!(leader.role, Role::PreCandidate);
+    leader.on_message(&mut cx, NodeId(1), RaftMsg::Vote { term: 0, granted: true, pre_vote: true });
+    leader.on_message(&mut cx, NodeId(1), RaftMsg::Vote { term: 1, granted: true, pre_vote: false });
+    assert_eq!(leader.role, Role::Leader);
+    let sent_at = cx.take_effects().sends.iter().find_map(|(_, m)| match m {
+        RaftMsg::AppendEntries { stamp, .. } => Some(*stamp),
+        _ => None,
+    });
+    assert_eq!(sent_at, Some(ms(200).0), "AppendEntries carry the leader's clock");
+    let term = leader.current_term;
+    let answer = RaftMsg::AppendReply {
+        term,
+        success: true,
+        match_index: 1,
+        conflict: None,
+        heartbeat: false,
+        stamp: ms(200).0,
+    };
+    leader.on_message(&mut cx, NodeId(1), answer);
+    assert_eq!(leader.commit_index, 1, "the no-op of its term committed");
+    cx.take_effects();
+
+    cx.set_now(ms(290));
+    leader.on_client(&mut cx, read(7, 1));
+    leader.on_step_end(&mut cx);
+    let effects = cx.take_effects();
+    assert_eq!(effects.replies.len(), 1, "answered under the lease");
+    assert!(effects.sends.is_empty(), "without a message");
+
+    cx.set_now(ms(300));
+    leader.on_client(&mut cx, read(7, 2));
+    leader.on_step_end(&mut cx);
+    let effects = cx.take_effects();
+    assert!(effects.replies.is_empty(), "the lease ran out at 300 ms");
+    assert!(effects.sends.iter().all(|(_, m)| matches!(m, RaftMsg::ReadIndex { .. })) && effects.sends.len() == 2);
+}
+
+// §6.4.1: the lease ends when a leadership transfer starts (the target's election passes the
+// voters' guard).
+#[test]
+fn a_transfer_ends_the_lease() {
+    let lease = std::time::Duration::from_millis(100);
+    let config = RaftConfig { prevote: true, read_index: true, lease: Some(lease), ..RaftConfig::default() };
+    let (mut leader, mut cx) = restarted(0, 3, &[], 0, config);
+    cx.set_now(harness::Time(200_000_000));
+    leader.on_timer(&mut cx, RaftTimer::Election);
+    leader.on_message(&mut cx, NodeId(1), RaftMsg::Vote { term: 0, granted: true, pre_vote: true });
+    leader.on_message(&mut cx, NodeId(1), RaftMsg::Vote { term: 1, granted: true, pre_vote: false });
+    let answer = RaftMsg::AppendReply {
+        term: 1,
+        success: true,
+        match_index: 1,
+        conflict: None,
+        heartbeat: false,
+        stamp: 200_000_000,
+    };
+    leader.on_message(&mut cx, NodeId(1), answer);
+    assert!(leader.holds_lease(cx.now()));
+    leader.on_client(&mut cx, harness::ClientOp::TransferLeadership { to: NodeId(2) });
+    assert!(!leader.holds_lease(cx.now()));
 }

@@ -153,11 +153,30 @@ pub struct ReplicationMetrics {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReadMetrics {
     pub count: u64,
-    /// Messages of the algorithm's read-only kinds ([`crate::Algorithm::READ_KINDS`]) per read;
-    /// when none was sent (reads went through the log), messages per op, detection apart.
+    /// When reads went off the log (a node noted [`READ_INDEX_NOTE`] or [`READ_LEASE_NOTE`]):
+    /// messages of the algorithm's read-only kinds ([`crate::Algorithm::READ_KINDS`]) per read,
+    /// 0 if every one was served under a lease. When they went through the log: messages per
+    /// op, detection apart (a read costs what a write does).
     pub messages_per_read: f64,
     pub latency_ms: ReadLatency,
+    /// How the reads were served: through the log, after a ReadIndex round, under a lease.
+    #[serde(default)]
+    pub served: ReadsServed,
 }
+
+/// Reads answered each way (answers to retries included, so they may add up to more than
+/// `count`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadsServed {
+    pub log: u64,
+    pub read_index: u64,
+    pub lease: u64,
+}
+
+/// Noted (value: the client) by a leader that answers a read after a ReadIndex round.
+pub const READ_INDEX_NOTE: &str = "replication.read-index";
+/// Noted (value: the client) by a leader that answers a read under its lease, sending nothing.
+pub const READ_LEASE_NOTE: &str = "replication.read-lease";
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReadLatency {
@@ -184,7 +203,18 @@ impl ReadMetrics {
         let by_kind = sent.to_map();
         let of_kinds = |kinds: &[&str]| kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(0)).sum::<u64>();
         let read_only = of_kinds(read_kinds);
-        let messages_per_read = if read_only > 0 {
+        let (mut read_index, mut lease) = (0, 0);
+        for event in &history.events {
+            if let EventKind::Observed(Observation::Note { label, .. }) = &event.kind {
+                match *label {
+                    READ_INDEX_NOTE => read_index += 1,
+                    READ_LEASE_NOTE => lease += 1,
+                    _ => {}
+                }
+            }
+        }
+        let off_log = read_index + lease;
+        let messages_per_read = if read_only > 0 || off_log > 0 {
             read_only as f64 / count.max(1) as f64
         } else {
             (sent.total() - of_kinds(detection_kinds)) as f64 / ops.max(1) as f64
@@ -194,6 +224,7 @@ impl ReadMetrics {
             count,
             messages_per_read: (messages_per_read * 1000.0).round() / 1000.0,
             latency_ms: ReadLatency { p50: summary.p50, p99: summary.p99 },
+            served: ReadsServed { log: count.saturating_sub(off_log), read_index, lease },
         }
     }
 }

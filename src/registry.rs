@@ -23,6 +23,8 @@ pub struct Entry {
     /// It hands leadership over on request ([`Algorithm::TRANSFERS_LEADERSHIP`]): campaigns
     /// add transfers to its plans.
     pub transfers_leadership: bool,
+    /// Parameters campaigns vary ([`Algorithm::CAMPAIGN_PARAMS`]).
+    pub campaign_params: &'static [(&'static str, &'static [&'static str])],
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
     pub formula: fn(usize) -> Option<Result<FormulaRow, RunError>>,
 }
@@ -40,6 +42,7 @@ fn entry<A: Algorithm>() -> Entry {
         tolerates: A::TOLERATES,
         crash_budget: A::crash_budget,
         transfers_leadership: A::TRANSFERS_LEADERSHIP,
+        campaign_params: A::CAMPAIGN_PARAMS,
     }
 }
 

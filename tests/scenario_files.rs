@@ -64,6 +64,18 @@ fn every_teaching_scenario_shows_its_violation() {
     }
 }
 
+// Issue 19: a follower down past two snapshots catches up by a chunked InstallSnapshot.
+#[test]
+fn a_follower_down_past_two_snapshots_catches_up_by_install_snapshot() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/replication-raft-snapshot-catch-up.toml");
+    let (code, record, stderr) = run(&path, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let kinds = &record["messages_by_kind"];
+    assert!(kinds["install_snapshot_reply"].as_u64().unwrap() >= 2, "more than one chunk answered: {kinds}");
+    let (_, without, _) = run(&path, &["--param", "snapshot_every=0"]);
+    assert!(without["messages_by_kind"].get("install_snapshot").is_none(), "no compaction, no snapshot");
+}
+
 // Issue 19: the lease variant must fail linearizability under clock drift while read-index does
 // not; the drift is what breaks it (the same partition alone passes).
 #[test]

@@ -46,7 +46,7 @@ impl KvOp {
 }
 
 /// What an op returned.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum KvResult {
     /// Put, Append, Noop.
     Done,
@@ -93,7 +93,7 @@ pub struct Command {
 }
 
 /// The replicated store with exactly-once deduplication.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KvStore {
     data: BTreeMap<Key, String>,
     /// Per client: the last sequence number applied and its result.
@@ -132,6 +132,17 @@ impl KvStore {
     /// The value of `key`.
     pub fn get(&self, key: Key) -> Option<&String> {
         self.data.get(&key)
+    }
+
+    /// The store as bytes, for a snapshot sent over the network (JSON: its size is what a
+    /// simple implementation would send).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a store serializes")
+    }
+
+    /// A store from [`KvStore::to_bytes`]; `None` if the bytes are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<KvStore> {
+        serde_json::from_slice(bytes).ok()
     }
 }
 

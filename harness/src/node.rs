@@ -116,6 +116,11 @@ pub trait Algorithm: Node {
     /// so run descriptions may plan `transfer:` faults for it (others refuse them).
     const TRANSFERS_LEADERSHIP: bool = false;
 
+    /// Parameters a campaign varies from run to run, each with the values it draws from
+    /// (uniformly; one the user gave with `--param` is kept): Raft's `snapshot_every`, so
+    /// snapshot points fall at random places in campaign runs.
+    const CAMPAIGN_PARAMS: &'static [(&'static str, &'static [&'static str])] = &[];
+
     /// Builds the run configuration from what the algorithm may know of the run: its variant
     /// ([`Settings::variant`]), cluster size, the network's timing bounds (every timeout derives
     /// from them, by a rule the crate doc states) and its parameters ([`Settings::params`], each

@@ -28,6 +28,11 @@ pub enum Observation {
     Truncated { after: u64 },
     /// Replication: the node's commit index advanced to `index`.
     Committed { index: u64 },
+    /// Replication: the node installed a snapshot of the committed log up to `index` (whose
+    /// entry is of `term`, with chain digest `chain`) from its leader; its log is now that
+    /// prefix, then whatever entries after `index` it kept (it notes `Truncated` first for those
+    /// it dropped), and its commit index is at least `index`.
+    SnapshotInstalled { index: u64, term: u64, chain: u64 },
     /// Paxos: the node, as an acceptor, accepted the proposal numbered `ballot` for log slot
     /// `slot`, whose value digests to `value`. A value is chosen once a majority accepted it in
     /// one ballot.

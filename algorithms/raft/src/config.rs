@@ -36,6 +36,10 @@ pub struct RaftConfig {
     /// length, on its own clock, from the send time of what a majority last answered
     /// (dissertation §6.4.1; `lease`). Without a lease they take the ReadIndex way.
     pub lease: Option<Duration>,
+    /// Log compaction (§7): a snapshot every this many applied entries (`snapshot_every`).
+    pub snapshot_every: Option<u64>,
+    /// Bytes of snapshot per InstallSnapshot chunk (`snapshot_chunk`).
+    pub snapshot_chunk: usize,
     /// Teaching mutants.
     pub mutant: Option<Mutant>,
 }
@@ -52,6 +56,9 @@ pub enum Mutant {
     /// ReadIndex without waiting for an entry of the leader's own term to commit: a new leader's
     /// commit index may be behind what its predecessor committed, and the read is stale.
     ReadIndexEarly,
+    /// A follower installs an InstallSnapshot older than its commit index, wholesale: it drops
+    /// its log and rolls its state machine back to the snapshot.
+    InstallOldSnapshot,
 }
 
 impl Default for RaftConfig {
@@ -66,6 +73,8 @@ impl Default for RaftConfig {
             observe_entries: true,
             read_index: false,
             lease: None,
+            snapshot_every: None,
+            snapshot_chunk: 1024,
             mutant: None,
         }
     }
@@ -85,10 +94,20 @@ pub const VARIANTS: &[(&str, &str)] = &[
         "bug-read-index-early",
         "teaching mutant: ReadIndex before the new leader committed an entry of its term (stale reads)",
     ),
+    (
+        "bug-install-old-snapshot",
+        "teaching mutant: a follower installs a snapshot older than its commit index, dropping committed entries (use with --param snapshot_every=K)",
+    ),
     ("bug-commit-previous-term", "teaching mutant: commits earlier-term entries by counting replicas"),
     ("bug-vote-twice", "teaching mutant: grants every vote request, even twice in a term"),
     ("bug-forget-vote", "teaching mutant: does not persist its vote"),
 ];
+
+/// The largest `snapshot_every`.
+pub const MAX_SNAPSHOT_EVERY: u64 = 1_000_000;
+
+/// The largest `snapshot_chunk`, in bytes.
+pub const MAX_SNAPSHOT_CHUNK: usize = 1 << 20;
 
 /// How long a lease lasts on the leader's clock: the shortest election timeout, during which a
 /// follower that answered refuses to vote, shrunk so that it still ends first in real time when
@@ -113,6 +132,21 @@ impl RaftConfig {
         let mut config = RaftConfig::default();
         config.election_timeout = settings.detect()?;
         config.heartbeat = settings.params.duration("heartbeat", config.election_timeout.0 / 3)?;
+        let every: u64 = settings.params.get("snapshot_every", 0)?;
+        if every > MAX_SNAPSHOT_EVERY {
+            return Err(SpecError::field(
+                "params.snapshot_every",
+                format!("a snapshot every 1..={MAX_SNAPSHOT_EVERY} applied entries, or 0 for none (got {every})"),
+            ));
+        }
+        config.snapshot_every = (every > 0).then_some(every);
+        config.snapshot_chunk = settings.params.get("snapshot_chunk", config.snapshot_chunk)?;
+        if !(16..=MAX_SNAPSHOT_CHUNK).contains(&config.snapshot_chunk) {
+            return Err(SpecError::field(
+                "params.snapshot_chunk",
+                format!("a chunk is 16..={MAX_SNAPSHOT_CHUNK} bytes (got {})", config.snapshot_chunk),
+            ));
+        }
         match settings.variant::<A>()? {
             None => {}
             Some("prevote") => config.prevote = true,
@@ -131,6 +165,7 @@ impl RaftConfig {
                 config.read_index = true;
                 config.mutant = Some(Mutant::ReadIndexEarly);
             }
+            Some("bug-install-old-snapshot") => config.mutant = Some(Mutant::InstallOldSnapshot),
             Some("bug-commit-previous-term") => config.mutant = Some(Mutant::CommitPreviousTerm),
             Some("bug-vote-twice") => config.mutant = Some(Mutant::VoteTwice),
             Some("bug-forget-vote") => config.mutant = Some(Mutant::ForgetVote),

@@ -41,6 +41,11 @@
 //!   ReadIndex way. The bound is an assumption, not a guarantee: `drift:leader-80%` makes the
 //!   old leader's lease outlast the guard, and a partitioned old leader answers stale reads
 //!   (`scenarios/teaching/raft-lease-clock-drift.toml`), which ReadIndex does not.
+//! - **Log compaction** (§7; [`snapshot`]; `--param snapshot_every=K`). Every K applied
+//!   entries a server snapshots its store and drops the log behind it; stable storage holds the
+//!   snapshot and the entries after it, and a restart starts from both. A follower that needs a
+//!   compacted entry gets the snapshot in InstallSnapshot chunks (`snapshot_chunk` bytes, 1024
+//!   by default), then the entries after it. Campaigns compact in half their runs.
 //! - **Leadership transfer** (dissertation §3.10; the fault plan's `transfer:leader->3@1s`). The
 //!   leader stops taking commands, brings the target up to date and sends it TimeoutNow; the
 //!   target starts an election at once, which voters let through PreVote's guard against
@@ -73,15 +78,18 @@
 //! leader's first round.
 //!
 //! **Variants.** `prevote`, `batch`, `fast-backup`, `read-index`, `lease`, and the teaching mutants
-//! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote` and `bug-read-index-early`
+//! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote`, `bug-read-index-early`
 //! (ReadIndex before the new leader committed an entry of its term: a stale read, which the
-//! linearizability checker catches; see [`config::VARIANTS`]).
+//! linearizability checker catches) and `bug-install-old-snapshot` (a follower installs a
+//! snapshot older than its commit index and loses committed entries: state machine safety);
+//! see [`config::VARIANTS`].
 
 pub mod checkers;
 pub mod config;
 pub mod log;
 pub mod messages;
 pub mod read_index;
+pub mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -136,6 +144,8 @@ struct Progress {
     heard: bool,
     /// The latest `stamp` (the leader's clock when it sent) of an AppendEntries it answered.
     acked_stamp: u64,
+    /// The snapshot being sent to it, chunk by chunk (log compaction).
+    snapshot: Option<snapshot::Sending>,
 }
 
 /// A RequestVote's contents, as the voter reads them.
@@ -186,6 +196,10 @@ pub struct Raft {
     /// Leader, `lease`: a transfer began in this term, so the lease is over for the term (the
     /// target's election passes the voters' guard, and a late TimeoutNow could start one).
     lease_void: bool,
+    /// Follower: a snapshot arriving in chunks.
+    receiving: Option<snapshot::Receiving>,
+    /// Leader: its snapshot's bytes, encoded once, with the snapshot's last index.
+    snapshot_bytes: Option<(u64, std::sync::Arc<Vec<u8>>)>,
 }
 
 impl Raft {
@@ -319,6 +333,10 @@ impl Raft {
     fn replicate(&mut self, cx: &mut Context<Self>, peer: NodeId) {
         let progress = &self.progress[peer.index()];
         let next = progress.next_index;
+        if next <= self.log.base_index() {
+            // What it needs next is compacted away: the snapshot instead (§7).
+            return self.send_snapshot(cx, peer);
+        }
         let entries = self.log.entries_from(next, self.config.max_batch);
         if entries.is_empty() {
             return self.heartbeat(cx, peer);
@@ -352,7 +370,7 @@ impl Raft {
     fn heartbeat(&mut self, cx: &mut Context<Self>, peer: NodeId) {
         let progress = &self.progress[peer.index()];
         let anchor = if progress.in_flight.is_empty() { progress.next_index - 1 } else { progress.match_index }
-            .min(self.log.last_index());
+            .clamp(self.log.base_index(), self.log.last_index());
         cx.send(
             peer,
             RaftMsg::AppendEntries {
@@ -378,8 +396,8 @@ impl Raft {
     fn keep_replicating(&mut self, cx: &mut Context<Self>, peer: NodeId) {
         let progress = &self.progress[peer.index()];
         let last = self.log.last_index();
-        if progress.next_index > last {
-            return;
+        if progress.next_index > last || progress.snapshot.is_some() {
+            return; // nothing to send, or a snapshot's chunk is in flight
         }
         let window = if progress.probe.is_some() { 1 } else { self.config.max_in_flight as usize };
         let share = (self.config.max_batch / self.config.max_in_flight.max(1) as usize).max(1) as u64;
@@ -420,6 +438,7 @@ impl Raft {
                 cx.reply(ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result) });
             }
         }
+        self.maybe_compact();
         if self.role == Role::Leader && self.config.read_index {
             if self.log.term_at(self.commit_index) == Some(self.current_term) {
                 self.reads.own_term_committed(self.commit_index);
@@ -595,6 +614,19 @@ impl Raft {
         self.learn_leader(cx, from);
         self.last_leader_contact = Some(cx.now());
         self.reset_election_timer(cx);
+        let (mut prev_index, mut prev_term, mut entries) = (prev_index, prev_term, entries);
+        let base = self.log.base_index();
+        if prev_index < base {
+            // Entries up to the snapshot are committed, so they match the leader's: skip them.
+            let skip = ((base - prev_index) as usize).min(entries.len());
+            entries.drain(..skip);
+            prev_index += skip as u64;
+            prev_term = if skip == 0 { prev_term } else { self.log.term_at(prev_index).unwrap_or(prev_term) };
+            if prev_index < base {
+                prev_index = base;
+                prev_term = self.log.term_at(base).unwrap_or(0);
+            }
+        }
         match self.log.term_at(prev_index) {
             None => return refuse(self, cx, Some((None, self.log.last_index() + 1))),
             Some(found) if found != prev_term => {
@@ -731,7 +763,12 @@ impl Raft {
         for peer in cx.peers().collect::<Vec<_>>() {
             let progress = &mut self.progress[peer.index()];
             let stale = now.saturating_since(progress.last_sent) >= self.config.heartbeat;
-            if !progress.in_flight.is_empty() && stale {
+            if let Some(sending) = &progress.snapshot {
+                // A chunk or its answer was lost: send it again (it doubles as the heartbeat).
+                if now.saturating_since(sending.sent_at) >= self.config.heartbeat {
+                    self.send_snapshot(cx, peer);
+                }
+            } else if !progress.in_flight.is_empty() && stale {
                 // An AppendEntries or its answer was lost: send again from what is known held.
                 progress.in_flight.clear();
                 progress.next_index = progress.match_index + 1;
@@ -836,16 +873,19 @@ impl Node for Raft {
 
     fn new(id: NodeId, nodes: usize, config: &RaftConfig, stable: Option<RaftStable>) -> Self {
         let stable = stable.unwrap_or(RaftStable { current_term: 0, voted_for: None, log: DurableLog::default() });
+        let log = Log::open_with(stable.log, config.observe_entries);
+        // A restart starts from the snapshot (committed, applied) and the entries after it.
+        let (applied, store) = log.snapshot().map_or((0, KvStore::default()), |s| (s.last_index, s.store));
         Raft {
             id,
             nodes,
             config: config.clone(),
             current_term: stable.current_term,
             voted_for: stable.voted_for,
-            log: Log::open_with(stable.log, config.observe_entries),
-            commit_index: 0,
-            last_applied: 0,
-            store: KvStore::default(),
+            log,
+            commit_index: applied,
+            last_applied: applied,
+            store,
             role: Role::Follower,
             leader: None,
             votes: BTreeSet::new(),
@@ -859,6 +899,8 @@ impl Node for Raft {
             transfer: None,
             by_transfer: false,
             lease_void: false,
+            receiving: None,
+            snapshot_bytes: None,
         }
     }
 
@@ -867,6 +909,9 @@ impl Node for Raft {
             // It may have answered a leader just before it crashed: it keeps the promise
             // behind that leader's lease by refusing votes for an election timeout.
             self.last_leader_contact = Some(cx.now());
+        }
+        if self.commit_index > 0 && self.config.observe_entries {
+            cx.observe(Observation::Committed { index: self.commit_index }); // from its snapshot
         }
         self.persist(cx);
         self.reset_election_timer(cx);
@@ -886,6 +931,13 @@ impl Node for Raft {
             }
             RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat: _, stamp } => {
                 self.on_append_reply(cx, from, term, success, match_index, conflict, stamp)
+            }
+            RaftMsg::InstallSnapshot { term, last_index, last_term, chain, offset, data, done } => {
+                let chunk = snapshot::Chunk { term, last_index, last_term, chain, offset, data, done };
+                self.on_install_snapshot(cx, from, chunk)
+            }
+            RaftMsg::InstallSnapshotReply { term, last_index, next_offset, installed } => {
+                self.on_install_snapshot_reply(cx, from, term, last_index, next_offset, installed)
             }
             RaftMsg::ReadIndex { term, round } => self.on_read_index(cx, from, term, round),
             RaftMsg::ReadIndexAck { term, round } => self.on_read_index_ack(cx, from, term, round),
@@ -932,6 +984,9 @@ impl Algorithm for Raft {
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
     const READ_KINDS: &'static [&'static str] = messages::READ_KINDS;
     const TRANSFERS_LEADERSHIP: bool = true;
+    /// Half the campaign runs compact their logs, every 5 to 40 applied entries.
+    const CAMPAIGN_PARAMS: &'static [(&'static str, &'static [&'static str])] =
+        &[("snapshot_every", &["0", "0", "0", "5", "10", "40"])];
 
     const TOLERATES: &'static [harness::FaultClass] = harness::FaultClass::ALL;
 

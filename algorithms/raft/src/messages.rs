@@ -50,6 +50,26 @@ pub enum RaftMsg {
     TimeoutNow {
         term: u64,
     },
+    /// Log compaction (§7): one chunk of the leader's snapshot, which covers the log up to
+    /// `last_index` (an entry of `last_term`, chain digest `chain`); `data` is the store's bytes
+    /// from `offset`, and `done` marks the last chunk.
+    InstallSnapshot {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+        chain: u64,
+        offset: u64,
+        data: Vec<u8>,
+        done: bool,
+    },
+    /// The follower holds `next_offset` bytes of the snapshot up to `last_index`, or has
+    /// `installed` it (or already held everything it covers).
+    InstallSnapshotReply {
+        term: u64,
+        last_index: u64,
+        next_offset: u64,
+        installed: bool,
+    },
     /// ReadIndex (`read-index`): is the sender still leader of `term`? Round `round`.
     ReadIndex {
         term: u64,
@@ -73,6 +93,8 @@ impl Message for RaftMsg {
             RaftMsg::AppendReply { heartbeat: true, .. } => "heartbeat_reply",
             RaftMsg::AppendReply { .. } => "append_reply",
             RaftMsg::TimeoutNow { .. } => "timeout_now",
+            RaftMsg::InstallSnapshot { .. } => "install_snapshot",
+            RaftMsg::InstallSnapshotReply { .. } => "install_snapshot_reply",
             RaftMsg::ReadIndex { .. } => "read_index",
             RaftMsg::ReadIndexAck { .. } => "read_index_ack",
         }

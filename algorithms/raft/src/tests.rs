@@ -344,3 +344,60 @@ fn a_transfer_ends_the_lease() {
     leader.on_client(&mut cx, harness::ClientOp::TransferLeadership { to: NodeId(2) });
     assert!(!leader.holds_lease(cx.now()));
 }
+
+fn snapshot_chunk(term: u64, last_index: u64, offset: u64, data: &[u8], done: bool) -> RaftMsg {
+    RaftMsg::InstallSnapshot { term, last_index, last_term: 1, chain: 0, offset, data: data.to_vec(), done }
+}
+
+fn snapshot_replies(cx: &mut Context<Raft>) -> Vec<(u64, bool)> {
+    cx.take_effects()
+        .sends
+        .into_iter()
+        .filter_map(|(_, m)| match m {
+            RaftMsg::InstallSnapshotReply { next_offset, installed, .. } => Some((next_offset, installed)),
+            _ => None,
+        })
+        .collect()
+}
+
+// §7: a snapshot arrives in chunks, each answered with the bytes held; a chunk out of order is
+// answered with what is held, and the last one installs the snapshot: the store, the commit
+// index, and the log's base.
+#[test]
+fn a_follower_assembles_a_chunked_snapshot_and_installs_it() {
+    let (mut follower, mut cx) = restarted(1, 3, &[], 1, RaftConfig::default());
+    cx.take_effects();
+    let mut store = harness::kv::KvStore::default();
+    let put = harness::kv::KvOp::Put { key: 3, value: "x".into() };
+    store.apply(&harness::kv::Command { client: 0, seq: 1, op: put });
+    let bytes = store.to_bytes();
+    let (first, rest) = bytes.split_at(bytes.len() / 2);
+    follower.on_message(&mut cx, NodeId(0), snapshot_chunk(1, 40, 0, first, false));
+    assert_eq!(snapshot_replies(&mut cx), [(first.len() as u64, false)]);
+    follower.on_message(&mut cx, NodeId(0), snapshot_chunk(1, 40, 999, rest, true));
+    assert_eq!(snapshot_replies(&mut cx), [(first.len() as u64, false)], "out of order: says what it holds");
+    follower.on_message(&mut cx, NodeId(0), snapshot_chunk(1, 40, first.len() as u64, rest, true));
+    assert_eq!(snapshot_replies(&mut cx), [(0, true)]);
+    assert_eq!((follower.commit_index, follower.last_applied, follower.log.base_index()), (40, 40, 40));
+    assert_eq!(follower.store.get(3).map(String::as_str), Some("x"));
+}
+
+// §7: a snapshot no newer than the commit index changes nothing; the mutant installs it and
+// rolls its committed state back.
+#[test]
+fn a_snapshot_older_than_the_commit_index_is_ignored_except_by_the_mutant() {
+    for (mutant, expected_commit) in [(None, 3), (Some(Mutant::InstallOldSnapshot), 2)] {
+        let config = RaftConfig { mutant, ..RaftConfig::default() };
+        let (mut follower, mut cx) = restarted(1, 3, &[], 1, config);
+        let entries = vec![Entry { term: 1, payload: Payload::Noop }; 3];
+        let append =
+            RaftMsg::AppendEntries { term: 1, prev_index: 0, prev_term: 0, entries, leader_commit: 3, stamp: 0 };
+        follower.on_message(&mut cx, NodeId(0), append);
+        assert_eq!(follower.commit_index, 3);
+        cx.take_effects();
+        let bytes = harness::kv::KvStore::default().to_bytes();
+        follower.on_message(&mut cx, NodeId(0), snapshot_chunk(1, 2, 0, &bytes, true));
+        assert_eq!(snapshot_replies(&mut cx), [(0, true)]);
+        assert_eq!(follower.commit_index, expected_commit, "{mutant:?}");
+    }
+}

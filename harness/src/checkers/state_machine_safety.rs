@@ -28,6 +28,9 @@ impl Checker for StateMachineSafety {
                 Change::Committed { from, to } => {
                     let log = &replay.logs[event.node.index()];
                     for index in from + 1..=to {
+                        if log.compacted(index) {
+                            continue; // in a snapshot, checked when it was installed
+                        }
                         let Some((_, chain)) = log.at(index) else {
                             violations.push(format!(
                                 "at {} {} committed index {index} it does not hold",
@@ -47,6 +50,17 @@ impl Checker for StateMachineSafety {
                         }
                     }
                 }
+                Change::Installed { index, chain, .. } => match committed.get(&index) {
+                    // The snapshot's digest covers its whole prefix: one comparison checks it.
+                    Some((first, by)) if *first != chain => violations.push(format!(
+                        "at {} {} installed a snapshot up to index {index} that differs from what {by} applied",
+                        event.time, event.node
+                    )),
+                    Some(_) => {}
+                    None => {
+                        committed.insert(index, (chain, event.node));
+                    }
+                },
                 Change::Truncated { after, commit } if after < commit => violations.push(format!(
                     "at {} {} removed entries after {after}, below its commit index {commit}",
                     event.time, event.node
@@ -96,5 +110,48 @@ mod tests {
             (3, 0, EventKind::Observed(Observation::Truncated { after: 0 })),
         ]);
         assert!(StateMachineSafety { nodes: 1 }.check(&truncate)[0].contains("below its commit index"));
+    }
+
+    fn installed(index: u64, chain: u64) -> EventKind {
+        EventKind::Observed(Observation::SnapshotInstalled { index, term: 1, chain })
+    }
+
+    #[test]
+    fn a_snapshot_of_what_was_committed_passes_and_commits_after_it_check_on() {
+        let h = History::from_millis([
+            (1, 0, appended(1, 5)),
+            (1, 0, appended(2, 6)),
+            (2, 0, committed(2)),
+            (3, 1, installed(2, 6)),
+            (4, 1, appended(3, 7)),
+            (5, 1, committed(3)),
+            (6, 1, EventKind::Restarted),
+            (7, 1, committed(3)),
+        ]);
+        assert!(
+            StateMachineSafety { nodes: 2 }.check(&h).is_empty(),
+            "{:?}",
+            StateMachineSafety { nodes: 2 }.check(&h)
+        );
+    }
+
+    #[test]
+    fn a_snapshot_that_differs_from_what_was_applied_fails() {
+        let h = History::from_millis([(1, 0, appended(1, 5)), (2, 0, committed(1)), (3, 1, installed(1, 9))]);
+        let violations = StateMachineSafety { nodes: 2 }.check(&h);
+        assert!(violations[0].contains("installed a snapshot"), "{violations:?}");
+    }
+
+    #[test]
+    fn installing_an_old_snapshot_over_committed_entries_fails() {
+        // The follower has committed 2, then drops its log for a snapshot up to 1.
+        let h = History::from_millis([
+            (1, 0, appended(1, 5)),
+            (1, 0, appended(2, 6)),
+            (2, 0, committed(2)),
+            (3, 0, EventKind::Observed(Observation::Truncated { after: 1 })),
+            (3, 0, installed(1, 5)),
+        ]);
+        assert!(StateMachineSafety { nodes: 1 }.check(&h)[0].contains("below its commit index"));
     }
 }

@@ -92,6 +92,11 @@ impl Campaign {
             // Drawn after the plan, so the plan's other faults are what they would be without.
             spec.faults.faults.extend(harness::campaign::transfers(&mut rng, spec.nodes));
         }
+        for (key, values) in entry.campaign_params {
+            // Drawn last, so the rest of the run is what it would be without.
+            let value = values[harness::rand::Rng::random_range(&mut rng, 0..values.len())];
+            spec.params.entry((*key).to_string()).or_insert_with(|| value.to_string());
+        }
         if entry.family == Family::Election {
             // Elections are provoked by the driver as well as by the plan.
             spec.workload.crash_leader = Some(true);

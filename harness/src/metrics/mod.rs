@@ -158,6 +158,7 @@ pub struct ReadMetrics {
     /// 0 if every one was served under a lease. When they went through the log: messages per
     /// op, detection apart (a read costs what a write does).
     pub messages_per_read: f64,
+    /// Of the reads invoked after the run's first answer (start-up left out, as in `steady`).
     pub latency_ms: ReadLatency,
     /// How the reads were served: through the log, after a ReadIndex round, under a lease.
     #[serde(default)]
@@ -193,13 +194,18 @@ impl ReadMetrics {
         detection_kinds: &[&str],
         ops: u64,
     ) -> Self {
-        let reads: Vec<u64> = history
+        let answered: Vec<(Time, u64)> = history
             .clients
             .iter()
             .filter(|o| matches!(o.op, crate::kv::KvOp::Get { .. }))
-            .filter_map(|o| o.completed.as_ref().map(|(done, _)| done.0.saturating_sub(o.invoked.0)))
+            .filter_map(|o| o.completed.as_ref().map(|(done, _)| (o.invoked, done.0.saturating_sub(o.invoked.0))))
             .collect();
-        let count = reads.len() as u64;
+        let count = answered.len() as u64;
+        // Latency as the steady-state figures take it: reads invoked after the first answer of
+        // the run (those before waited for the first election).
+        let first_answer = history.clients.iter().filter_map(|o| o.completed.as_ref().map(|(t, _)| *t)).min();
+        let reads: Vec<u64> =
+            answered.iter().filter(|(invoked, _)| first_answer.is_some_and(|f| *invoked >= f)).map(|(_, l)| *l).collect();
         let by_kind = sent.to_map();
         let of_kinds = |kinds: &[&str]| kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(0)).sum::<u64>();
         let read_only = of_kinds(read_kinds);

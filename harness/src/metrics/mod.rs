@@ -204,8 +204,11 @@ impl ReadMetrics {
         // Latency as the steady-state figures take it: reads invoked after the first answer of
         // the run (those before waited for the first election).
         let first_answer = history.clients.iter().filter_map(|o| o.completed.as_ref().map(|(t, _)| *t)).min();
-        let reads: Vec<u64> =
-            answered.iter().filter(|(invoked, _)| first_answer.is_some_and(|f| *invoked >= f)).map(|(_, l)| *l).collect();
+        let reads: Vec<u64> = answered
+            .iter()
+            .filter(|(invoked, _)| first_answer.is_some_and(|f| *invoked >= f))
+            .map(|(_, l)| *l)
+            .collect();
         let by_kind = sent.to_map();
         let of_kinds = |kinds: &[&str]| kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(0)).sum::<u64>();
         let read_only = of_kinds(read_kinds);

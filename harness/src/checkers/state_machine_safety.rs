@@ -38,29 +38,23 @@ impl Checker for StateMachineSafety {
                             ));
                             continue;
                         };
-                        match committed.get(&index) {
-                            Some((first, by)) if *first != chain => violations.push(format!(
+                        if let Some(by) = disagreeing(&mut committed, index, chain, event.node) {
+                            violations.push(format!(
                                 "at {} {} applied a different entry at index {index} than {by} did",
                                 event.time, event.node
-                            )),
-                            Some(_) => {}
-                            None => {
-                                committed.insert(index, (chain, event.node));
-                            }
+                            ));
                         }
                     }
                 }
-                Change::Installed { index, chain, .. } => match committed.get(&index) {
+                Change::Installed { index, chain, .. } => {
                     // The snapshot's digest covers its whole prefix: one comparison checks it.
-                    Some((first, by)) if *first != chain => violations.push(format!(
-                        "at {} {} installed a snapshot up to index {index} that differs from what {by} applied",
-                        event.time, event.node
-                    )),
-                    Some(_) => {}
-                    None => {
-                        committed.insert(index, (chain, event.node));
+                    if let Some(by) = disagreeing(&mut committed, index, chain, event.node) {
+                        violations.push(format!(
+                            "at {} {} installed a snapshot up to index {index} that differs from what {by} applied",
+                            event.time, event.node
+                        ));
                     }
-                },
+                }
                 Change::Truncated { after, commit } if after < commit => violations.push(format!(
                     "at {} {} removed entries after {after}, below its commit index {commit}",
                     event.time, event.node
@@ -69,6 +63,24 @@ impl Checker for StateMachineSafety {
             }
         }
         violations
+    }
+}
+
+/// Records `chain` as what `node` applied at `index`, or, if a node applied something else
+/// there first, names that node.
+fn disagreeing(
+    committed: &mut BTreeMap<u64, (u64, crate::NodeId)>,
+    index: u64,
+    chain: u64,
+    node: crate::NodeId,
+) -> Option<crate::NodeId> {
+    match committed.get(&index) {
+        Some((first, by)) if *first != chain => Some(*by),
+        Some(_) => None,
+        None => {
+            committed.insert(index, (chain, node));
+            None
+        }
     }
 }
 

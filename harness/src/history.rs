@@ -67,6 +67,20 @@ impl History {
         self.events.push(Event { time, node, kind });
     }
 
+    /// (time, node, term) of each time a node announced itself leader (of a term, epoch or
+    /// round), in order.
+    pub fn leader_announcements(&self) -> Vec<(Time, NodeId, u64)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::Observed(Observation::Leader { leader, term }) if leader == e.node => {
+                    Some((e.time, leader, term))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Builds a history from `(time in ms, node, kind)` triples; for tests of checkers.
     pub fn from_millis(events: impl IntoIterator<Item = (u64, u32, EventKind)>) -> Self {
         History {

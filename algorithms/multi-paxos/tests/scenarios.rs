@@ -11,8 +11,8 @@ fn spec(nodes: usize, seed: u64) -> RunSpec {
     RunSpec { nodes, seed, ..RunSpec::default() }
 }
 
-fn faults(texts: &[String]) -> FaultPlan {
-    FaultPlan { faults: texts.iter().map(|t| t.parse().unwrap()).collect() }
+fn faults<S: AsRef<str>>(texts: &[S]) -> FaultPlan {
+    FaultPlan::parse(texts).unwrap()
 }
 
 fn run(spec: &RunSpec) -> (RunRecord, History) {

@@ -4,17 +4,15 @@
 
 use std::time::Duration;
 
-use harness::{
-    EventKind, FaultPlan, History, NetworkConfig, NodeId, Observation, RunOutcome, RunRecord, RunSpec, Time, Workload,
-};
+use harness::{EventKind, FaultPlan, NetworkConfig, NodeId, Observation, RunOutcome, RunRecord, RunSpec, Workload};
 use raft::Raft;
 
 fn spec(nodes: usize, seed: u64) -> RunSpec {
     RunSpec { nodes, seed, ..RunSpec::default() }
 }
 
-fn faults(texts: &[&str]) -> FaultPlan {
-    FaultPlan { faults: texts.iter().map(|t| t.parse().unwrap()).collect() }
+fn faults<S: AsRef<str>>(texts: &[S]) -> FaultPlan {
+    FaultPlan::parse(texts).unwrap()
 }
 
 fn quiet(nodes: usize, seed: u64, duration: Duration) -> RunSpec {
@@ -27,20 +25,6 @@ fn run(spec: &RunSpec) -> (RunRecord, RunOutcome) {
     (record, outcome)
 }
 
-/// (time, leader, term) for each node that announced itself leader.
-fn elected(history: &History) -> Vec<(Time, NodeId, u64)> {
-    history
-        .events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Observed(Observation::Leader { leader, term }) if leader == e.node => {
-                Some((e.time, leader, term))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 fn kinds(record: &RunRecord, names: &[&str]) -> u64 {
     names.iter().map(|k| record.messages_by_kind.get(*k).copied().unwrap_or(0)).sum()
 }
@@ -50,7 +34,7 @@ fn kinds(record: &RunRecord, names: &[&str]) -> u64 {
 fn initial_election() {
     for seed in 1..=10 {
         let (record, outcome) = run(&quiet(3, seed, Duration::from_secs(2)));
-        let leaders = elected(&outcome.history);
+        let leaders = outcome.history.leader_announcements();
         assert_eq!(leaders.len(), 1, "seed {seed}: exactly one election: {leaders:?}");
         let term = leaders[0].2;
         let named: Vec<u64> = outcome
@@ -74,18 +58,20 @@ fn initial_election() {
 #[test]
 fn reelection_after_the_leader_is_cut_off_and_none_without_a_majority() {
     for seed in 1..=5 {
-        let first = elected(&run(&quiet(3, seed, Duration::from_millis(600))).1.history)[0];
+        let first = run(&quiet(3, seed, Duration::from_millis(600))).1.history.leader_announcements()[0];
         let old = first.1 .0;
         let others: Vec<String> = (0..3u32).filter(|n| *n != old).map(|n| n.to_string()).collect();
         let cut = format!("partition:{old}|{}@600ms..1500ms", others.join(","));
         let (_, outcome) = run(&RunSpec { faults: faults(&[&cut]), ..quiet(3, seed, Duration::from_secs(3)) });
-        let after_cut: Vec<_> = elected(&outcome.history).into_iter().filter(|(t, _, _)| t.0 > 600_000_000).collect();
+        let after_cut: Vec<_> =
+            outcome.history.leader_announcements().into_iter().filter(|(t, _, _)| t.0 > 600_000_000).collect();
         assert!(after_cut.iter().any(|(_, leader, _)| leader.0 != old), "seed {seed}: a new leader among the majority");
 
         let crash_two: Vec<String> = others.iter().map(|n| format!("crash:{n}@600ms")).collect();
         let crash_two: Vec<&str> = crash_two.iter().map(String::as_str).collect();
         let (_, outcome) = run(&RunSpec { faults: faults(&crash_two), ..quiet(3, seed, Duration::from_secs(3)) });
-        let late: Vec<_> = elected(&outcome.history).into_iter().filter(|(t, _, _)| t.0 > 900_000_000).collect();
+        let late: Vec<_> =
+            outcome.history.leader_announcements().into_iter().filter(|(t, _, _)| t.0 > 900_000_000).collect();
         assert!(late.is_empty(), "seed {seed}: no leader without a majority: {late:?}");
     }
 }
@@ -140,7 +126,7 @@ fn concurrent_submissions_commit_in_one_term() {
             RunSpec { ops: Some(300), workload: Workload { clients: 8, ..Workload::default() }, ..spec(5, seed) };
         let (record, outcome) = run(&spec);
         assert_eq!(record.ops, 300);
-        assert_eq!(elected(&outcome.history).len(), 1, "seed {seed}: one term");
+        assert_eq!(outcome.history.leader_announcements().len(), 1, "seed {seed}: one term");
     }
 }
 
@@ -159,7 +145,7 @@ fn a_one_node_cluster_commits_alone() {
 #[test]
 fn a_partitioned_old_leader_has_its_uncommitted_tail_overwritten() {
     for seed in 1..=5 {
-        let first = elected(&run(&quiet(5, seed, Duration::from_millis(600))).1.history)[0].1 .0;
+        let first = run(&quiet(5, seed, Duration::from_millis(600))).1.history.leader_announcements()[0].1 .0;
         let rest: Vec<String> = (0..5u32).filter(|n| *n != first).map(|n| n.to_string()).collect();
         let cut = format!("partition:{first}|{}@600ms..2s", rest.join(","));
         let spec = RunSpec {
@@ -242,7 +228,7 @@ fn the_threads_runtime_completes_without_violations() {
 fn backup_divergent_logs_converge_after_the_heal() {
     for variant in [None, Some("fast-backup")] {
         for seed in 1..=3 {
-            let first = elected(&run(&quiet(5, seed, Duration::from_millis(600))).1.history)[0].1 .0;
+            let first = run(&quiet(5, seed, Duration::from_millis(600))).1.history.leader_announcements()[0].1 .0;
             let follower = (first + 1) % 5;
             let rest: Vec<String> =
                 (0..5u32).filter(|n| *n != first && *n != follower).map(|n| n.to_string()).collect();
@@ -370,7 +356,7 @@ fn read_index_stays_linearizable_through_leader_changes() {
 fn leadership_transfer_hands_over_to_the_target() {
     for variant in [None, Some("prevote")] {
         for seed in 1..=3 {
-            let first = elected(&run(&quiet(5, seed, Duration::from_millis(600))).1.history)[0].1 .0;
+            let first = run(&quiet(5, seed, Duration::from_millis(600))).1.history.leader_announcements()[0].1 .0;
             let target = (first + 2) % 5;
             let spec = RunSpec {
                 duration: Some(Duration::from_secs(2)),
@@ -380,7 +366,7 @@ fn leadership_transfer_hands_over_to_the_target() {
             };
             let (record, outcome) = run(&spec);
             assert_eq!(kinds(&record, &["timeout_now"]), 1, "{variant:?} seed {seed}");
-            let leaders = elected(&outcome.history);
+            let leaders = outcome.history.leader_announcements();
             let (at, leader, _) = *leaders.last().expect("a leader");
             assert_eq!(leader.0, target, "{variant:?} seed {seed}: {leaders:?}");
             assert!(at.0 < 1_050_000_000, "{variant:?} seed {seed}: the target won at {at}");

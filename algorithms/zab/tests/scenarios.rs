@@ -4,17 +4,15 @@
 
 use std::time::Duration;
 
-use harness::{
-    EventKind, FaultPlan, History, NetworkConfig, NodeId, Observation, RunOutcome, RunRecord, RunSpec, Time, Workload,
-};
+use harness::{FaultPlan, NetworkConfig, NodeId, RunOutcome, RunRecord, RunSpec, Workload};
 use zab::Zab;
 
 fn spec(nodes: usize, seed: u64) -> RunSpec {
     RunSpec { nodes, seed, ..RunSpec::default() }
 }
 
-fn faults(texts: &[String]) -> FaultPlan {
-    FaultPlan { faults: texts.iter().map(|t| t.parse().unwrap()).collect() }
+fn faults<S: AsRef<str>>(texts: &[S]) -> FaultPlan {
+    FaultPlan::parse(texts).unwrap()
 }
 
 fn quiet(nodes: usize, seed: u64, duration: Duration) -> RunSpec {
@@ -25,20 +23,6 @@ fn run(spec: &RunSpec) -> (RunRecord, RunOutcome) {
     let (record, outcome) = harness::run_with_outcome::<Zab>(spec).unwrap();
     assert!(record.violations.is_empty(), "seed {}: {:?}", spec.seed, record.violations);
     (record, outcome)
-}
-
-/// (time, leader, epoch) for each node that announced itself established leader.
-fn established(history: &History) -> Vec<(Time, NodeId, u64)> {
-    history
-        .events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Observed(Observation::Leader { leader, term }) if leader == e.node => {
-                Some((e.time, leader, term))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 fn kind(record: &RunRecord, name: &str) -> u64 {
@@ -54,7 +38,7 @@ fn others(of: u32, nodes: u32) -> String {
 fn initial_election_picks_the_best_vote_and_keeps_it() {
     for seed in 1..=5 {
         let (_, outcome) = run(&quiet(5, seed, Duration::from_secs(2)));
-        let leaders = established(&outcome.history);
+        let leaders = outcome.history.leader_announcements();
         assert_eq!(leaders.len(), 1, "seed {seed}: {leaders:?}");
         assert_eq!((leaders[0].1, leaders[0].2), (NodeId(4), 1), "seed {seed}: the highest id, epoch 1");
     }
@@ -85,7 +69,7 @@ fn steady_state_costs_three_n_minus_one_per_command() {
 
 /// A 5-node run of `ops` commands whose first leader is crashed `at` ms, restarted 500 ms later.
 fn with_leader_crash(seed: u64, ops: u64, at: u64) -> RunSpec {
-    let first = established(&run(&quiet(5, seed, Duration::from_millis(500))).1.history)[0].1 .0;
+    let first = run(&quiet(5, seed, Duration::from_millis(500))).1.history.leader_announcements()[0].1 .0;
     RunSpec {
         ops: Some(ops),
         faults: faults(&[format!("crash:{first}@{at}ms..{}ms", at + 500)]),
@@ -101,7 +85,7 @@ fn a_crashed_leader_is_replaced_in_a_new_epoch_and_rejoins() {
     for seed in 1..=5 {
         let (record, outcome) = run(&with_leader_crash(seed, 400, 300));
         assert_eq!(record.ops, 400, "seed {seed}");
-        let leaders = established(&outcome.history);
+        let leaders = outcome.history.leader_announcements();
         assert!(leaders.len() >= 2, "seed {seed}: {leaders:?}");
         assert!(leaders.windows(2).all(|w| w[1].2 > w[0].2), "seed {seed}: epochs grow: {leaders:?}");
         assert!(kind(&record, "diff") + kind(&record, "trunc") + kind(&record, "snap") > 4, "seed {seed}");
@@ -115,7 +99,7 @@ fn a_crashed_leader_is_replaced_in_a_new_epoch_and_rejoins() {
 fn a_partitioned_leader_steps_down_and_its_uncommitted_tail_is_truncated() {
     let mut truncated = 0;
     for seed in 1..=5 {
-        let first = established(&run(&quiet(5, seed, Duration::from_millis(500))).1.history)[0].1 .0;
+        let first = run(&quiet(5, seed, Duration::from_millis(500))).1.history.leader_announcements()[0].1 .0;
         let spec = RunSpec {
             duration: Some(Duration::from_secs(3)),
             faults: faults(&[format!("partition:{first}|{}@600ms..2s", others(first, 5))]),
@@ -124,7 +108,7 @@ fn a_partitioned_leader_steps_down_and_its_uncommitted_tail_is_truncated() {
         };
         let (record, outcome) = run(&spec);
         assert!(record.ops > 100, "seed {seed}: the majority kept committing");
-        let leaders = established(&outcome.history);
+        let leaders = outcome.history.leader_announcements();
         assert!(leaders.iter().any(|(_, l, _)| l.0 != first), "seed {seed}: a new leader in the majority");
         truncated += kind(&record, "trunc");
     }
@@ -152,10 +136,10 @@ fn unreliable_network_with_repeated_crashes() {
             ops: Some(200),
             network: NetworkConfig { drop: 0.1, duplicate: 0.05, reorder: true, ..NetworkConfig::default() },
             faults: faults(&[
-                "crash:0@300ms..900ms".into(),
-                "crash:1@1200ms..1800ms".into(),
-                "crash:2@2100ms..2700ms".into(),
-                "crash:3@3000ms..3600ms".into(),
+                "crash:0@300ms..900ms",
+                "crash:1@1200ms..1800ms",
+                "crash:2@2100ms..2700ms",
+                "crash:3@3000ms..3600ms",
             ]),
             workload: Workload { clients: 4, ..Workload::default() },
             ..spec(5, seed)

@@ -216,6 +216,17 @@ pub struct FaultPlan {
 }
 
 impl FaultPlan {
+    /// The plan of fault texts (`crash:2@100ms`, ...), or the first text that is not a fault,
+    /// named by its place (`faults[1]: ...`).
+    pub fn parse<S: AsRef<str>>(texts: &[S]) -> Result<FaultPlan, String> {
+        let faults = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| text.as_ref().parse().map_err(|e| format!("faults[{i}]: {e}")))
+            .collect::<Result<_, _>>()?;
+        Ok(FaultPlan { faults })
+    }
+
     /// Whether any fault names a node by its role or waits for an event.
     pub fn aims_at_roles(&self) -> bool {
         self.faults.iter().any(TimedFault::needs_leaders)
@@ -236,11 +247,6 @@ impl serde::Serialize for FaultPlan {
 impl<'de> serde::Deserialize<'de> for FaultPlan {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let texts = Vec::<String>::deserialize(deserializer)?;
-        let faults = texts
-            .iter()
-            .enumerate()
-            .map(|(i, text)| text.parse().map_err(|e| serde::de::Error::custom(format!("faults[{i}]: {e}"))))
-            .collect::<Result<_, _>>()?;
-        Ok(FaultPlan { faults })
+        FaultPlan::parse(&texts).map_err(serde::de::Error::custom)
     }
 }

@@ -118,7 +118,7 @@ mod tests {
     use super::*;
 
     fn plan(texts: &[&str]) -> FaultPlan {
-        FaultPlan { faults: texts.iter().map(|t| t.parse().unwrap()).collect() }
+        FaultPlan::parse(texts).unwrap()
     }
 
     #[test]

@@ -349,7 +349,7 @@ mod tests {
     use crate::{History, LinkState};
 
     fn schedule(texts: &[&str], nodes: usize) -> FaultSchedule {
-        let plan = FaultPlan { faults: texts.iter().map(|t| t.parse().unwrap()).collect() };
+        let plan = FaultPlan::parse(texts).unwrap();
         plan.validate(nodes).unwrap();
         FaultSchedule::new(&plan, nodes)
     }

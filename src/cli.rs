@@ -104,6 +104,11 @@ pub struct RunFlags {
     #[arg(long, value_delimiter = ',')]
     #[serde(skip)]
     pub nodes: Vec<usize>,
+    /// Spare nodes started outside the configuration, ids after the members', for membership
+    /// changes in the fault plan (`--fault add:5@1s`; Raft) [0].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spare: Option<usize>,
     /// Which runtime drives the nodes: sim (deterministic simulator) or threads [sim].
     #[arg(long, value_delimiter = ',', value_parser = parse::<RuntimeKind>)]
     #[serde(skip)]

@@ -29,6 +29,29 @@ pub enum ClientOp {
     /// leadership transfer, Ongaro's dissertation §3.10). The fault plan's `transfer:` sends it,
     /// only to algorithms that declare [`crate::Algorithm::TRANSFERS_LEADERSHIP`].
     TransferLeadership { to: crate::NodeId },
+    /// Replication: an operator asks this node, if it leads, to change the configuration by one
+    /// server (Raft's AddServer / RemoveServer, Ongaro's dissertation §4.1). The fault plan's
+    /// `add:` and `remove:` send it to the leader, only to algorithms that declare
+    /// [`crate::Algorithm::CHANGES_MEMBERSHIP`].
+    ChangeMembership(MembershipChange),
+}
+
+/// One server in or out of the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MembershipChange {
+    /// Bring this node into the configuration (once it has caught up).
+    Add(NodeId),
+    /// Take this node out of the configuration.
+    Remove(NodeId),
+}
+
+impl MembershipChange {
+    /// The node added or removed.
+    pub fn node(&self) -> NodeId {
+        match self {
+            MembershipChange::Add(node) | MembershipChange::Remove(node) => *node,
+        }
+    }
 }
 
 impl ClientOp {

@@ -102,7 +102,7 @@ mod timing;
 pub mod trace;
 mod transmit;
 
-pub use client::{ClientOp, ClientReply, ReplyOutcome};
+pub use client::{ClientOp, ClientReply, MembershipChange, ReplyOutcome};
 pub use context::{seeded_rng, Context, Effects, NodeRng, TimerCommand};
 pub use counts::MessageCounts;
 pub use driver::{Driver, DriverCommand, DriverContext};
@@ -120,7 +120,7 @@ pub use metrics::LatencySummary;
 pub use monitor::{LiveMonitor, MutexOccupancy};
 pub use network::NetworkConfig;
 pub use node::{Algorithm, Node};
-pub use observation::Observation;
+pub use observation::{ConfigurationNote, Observation};
 pub use params::{format_range, parse_range, Params};
 pub use record::RunRecord;
 pub use record::Unfinished;

@@ -116,6 +116,13 @@ pub trait Algorithm: Node {
     /// so run descriptions may plan `transfer:` faults for it (others refuse them).
     const TRANSFERS_LEADERSHIP: bool = false;
 
+    /// Replication only: the algorithm changes its configuration on
+    /// [`ClientOp::ChangeMembership`], so run descriptions may start `spare` nodes and plan
+    /// `add:` / `remove:` faults for it (others refuse them). Nodes `nodes..nodes + spare` are
+    /// built like the others (`Node::new(id, nodes, ..)`) and must stay out of the
+    /// configuration until a change brings them in.
+    const CHANGES_MEMBERSHIP: bool = false;
+
     /// Parameters a campaign varies from run to run, each with the values it draws from
     /// (uniformly; one the user gave with `--param` is kept): Raft's `snapshot_every`, so
     /// snapshot points fall at random places in campaign runs.

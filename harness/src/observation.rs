@@ -40,6 +40,25 @@ pub enum Observation {
     /// Raft: the node cast its vote of `term` for `candidate` (a granted RequestVote, or a
     /// candidate's vote for itself). Pre-votes are not votes and are not observed.
     Voted { term: u64, candidate: NodeId },
+    /// Replication, algorithms that change membership: a configuration (boxed: it is rare, and
+    /// every history event carries an observation).
+    Configuration(Box<ConfigurationNote>),
     /// A labelled number, for tests, benches and algorithm-specific traces.
     Note { label: &'static str, value: u64 },
+}
+
+/// A configuration a node uses or a leader committed ([`Observation::Configuration`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConfigurationNote {
+    /// The log index of its entry.
+    pub index: u64,
+    /// The servers whose majority counts, sorted.
+    pub members: Vec<NodeId>,
+    /// Joint consensus: the old configuration, whose majority counts too while this one is in
+    /// force (empty otherwise).
+    pub joint_with: Vec<NodeId>,
+    /// `false`: the node's log now holds it (appended, or in a snapshot it installed or
+    /// restarted from), and the node uses it from now on. `true`: the node, leading, has
+    /// committed it.
+    pub committed: bool,
 }

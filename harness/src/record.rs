@@ -21,6 +21,39 @@ pub struct Unfinished {
     pub pending: Vec<String>,
 }
 
+/// A configuration a leader committed: when, at which log index, and its members.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommittedConfiguration {
+    pub at_ms: f64,
+    pub index: u64,
+    pub members: Vec<u32>,
+    /// Joint consensus: the old configuration this joint one also needs a majority of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joint_with: Vec<u32>,
+}
+
+impl CommittedConfiguration {
+    /// Every configuration a leader committed in `history`, once each (by log index), in the
+    /// order committed.
+    pub fn of(history: &crate::History) -> Vec<CommittedConfiguration> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for event in &history.events {
+            let crate::EventKind::Observed(crate::Observation::Configuration(note)) = &event.kind else { continue };
+            if note.committed && seen.insert(note.index) {
+                let ids = |nodes: &[crate::NodeId]| nodes.iter().map(|n| n.0).collect();
+                out.push(CommittedConfiguration {
+                    at_ms: (event.time.0 as f64 / 1e3).round() / 1e3,
+                    index: note.index,
+                    members: ids(&note.members),
+                    joint_with: ids(&note.joint_with),
+                });
+            }
+        }
+        out
+    }
+}
+
 /// What one run measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -73,6 +106,10 @@ pub struct RunRecord {
     /// Replication family only: reads apart (count, messages per read, latency).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reads: Option<crate::metrics::ReadMetrics>,
+    /// Algorithms that change membership: one entry per configuration a leader committed, in
+    /// the order committed (absent when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<CommittedConfiguration>,
     /// Invariant violations, one sentence each; empty when none.
     pub violations: Vec<String>,
     /// What a checker could not decide (a linearizability search that ran out of steps on a

@@ -55,6 +55,8 @@ pub fn family_kit(
     clients_to_all: bool,
 ) -> Result<FamilyKit, SpecError> {
     let (nodes, workload, target) = (spec.nodes, resolved.workload.clone(), spec.op_target());
+    // Replication checkers read every node's observations, spares included.
+    let hosts = spec.hosts();
     match family {
         Family::Mutex => {
             let mut checkers: Vec<Box<dyn Checker>> = vec![Box::new(EveryRequestGranted)];
@@ -97,7 +99,7 @@ pub fn family_kit(
                 driver: Box::new(driver),
                 checkers: vec![
                     Box::new(ElectionSafety),
-                    Box::new(StateMachineSafety { nodes }),
+                    Box::new(StateMachineSafety { nodes: hosts }),
                     Box::new(Linearizability),
                 ],
                 monitor: None,
@@ -136,6 +138,20 @@ pub fn prepare<A: Algorithm>(spec: &RunSpec) -> Result<Prepared<A>, SpecError> {
             return Err(SpecError::field(
                 format!("faults[{index}]"),
                 format!("`{}`: {} has no leadership transfer", spec.faults.faults[index], A::NAME),
+            ));
+        }
+    }
+    if !A::CHANGES_MEMBERSHIP {
+        if spec.spare > 0 {
+            return Err(SpecError::field(
+                "spare",
+                format!("{} does not change its membership: no spare nodes", A::NAME),
+            ));
+        }
+        if let Some(index) = spec.faults.faults.iter().position(|f| f.fault.changes_membership()) {
+            return Err(SpecError::field(
+                format!("faults[{index}]"),
+                format!("`{}`: {} does not change its membership", spec.faults.faults[index], A::NAME),
             ));
         }
     }
@@ -193,6 +209,7 @@ fn run_inner<A: Algorithm>(spec: &RunSpec, trace: bool) -> Result<(RunRecord, Ru
     let setup = RunSetup::<A> {
         config,
         nodes: spec.nodes,
+        spare: spec.spare,
         seed: spec.seed,
         network: spec.network.clone(),
         faults: spec.faults.clone(),
@@ -282,7 +299,7 @@ fn record_of<A: Algorithm>(
     params: BTreeMap<String, String>,
     workload: Workload,
 ) -> RunRecord {
-    let done = work(A::FAMILY, spec.nodes, &outcome.history);
+    let done = work(A::FAMILY, spec.hosts(), &outcome.history);
     let Verdict { violations, undecided, unfinished } = verdict(spec, outcome, checkers, &done);
     let failure = failure_metrics(&FailureInput {
         family: A::FAMILY,
@@ -333,6 +350,7 @@ fn record_of<A: Algorithm>(
                 done.ops,
             )
         }),
+        configurations: crate::record::CommittedConfiguration::of(&outcome.history),
         violations,
         undecided,
         params,

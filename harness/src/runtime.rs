@@ -10,7 +10,12 @@ use crate::{Driver, FaultPlan, FaultStrike, History, LiveMonitor, MessageCounts,
 /// Everything a runtime needs to run one algorithm.
 pub struct RunSetup<N: Node> {
     pub config: N::Config,
+    /// The nodes of the initial configuration, `0..nodes`: each is built with
+    /// `Node::new(id, nodes, ..)`.
     pub nodes: usize,
+    /// Nodes started outside the configuration after them, `nodes..nodes + spare` (built with
+    /// the same `nodes`; an algorithm that changes membership adds them later).
+    pub spare: usize,
     pub seed: u64,
     pub network: NetworkConfig,
     pub faults: FaultPlan,

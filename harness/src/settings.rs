@@ -1,6 +1,6 @@
 //! What an algorithm may know when it configures a run: the cluster size, its variant, the
-//! network's timing bounds, the workload and its parameters. Not the runtime, not the seed, not
-//! the fault plan.
+//! network's timing bounds, the workload and its parameters; whether the membership may change.
+//! Not the runtime, not the seed, not the rest of the fault plan.
 
 use crate::{excerpt, Algorithm, Params, RunSpec, SpecError, Timing, Workload};
 
@@ -8,6 +8,11 @@ use crate::{excerpt, Algorithm, Params, RunSpec, SpecError, Timing, Workload};
 #[derive(Debug)]
 pub struct Settings<'a> {
     pub nodes: usize,
+    /// Spare nodes, ids `nodes..nodes + spare`, outside the initial configuration.
+    pub spare: usize,
+    /// Whether the configuration may change in this run: spare nodes, or `add:` / `remove:`
+    /// in the fault plan.
+    pub membership_changes: bool,
     variant: Option<&'a str>,
     /// The network's bounds; `timing.detect` is the default failure-detection range (read the
     /// run's with [`Settings::detect`]).
@@ -22,7 +27,16 @@ impl<'a> Settings<'a> {
     pub fn of(spec: &'a RunSpec) -> Result<Self, SpecError> {
         let params = Params::new(&spec.params);
         let timing = Timing::of(&spec.network, spec.runtime);
-        Ok(Settings { nodes: spec.nodes, variant: spec.variant.as_deref(), timing, workload: &spec.workload, params })
+        let membership_changes = spec.spare > 0 || spec.faults.faults.iter().any(|f| f.fault.changes_membership());
+        Ok(Settings {
+            nodes: spec.nodes,
+            spare: spec.spare,
+            membership_changes,
+            variant: spec.variant.as_deref(),
+            timing,
+            workload: &spec.workload,
+            params,
+        })
     }
 
     /// The failure-detection range every leader-based and election algorithm shares: the

@@ -8,6 +8,7 @@
 //! algorithm = "raft"          # the registry name (`workbench list`)
 //! variant = "prevote"         # an algorithm variant, if any
 //! nodes = 5
+//! spare = 2                   # nodes 5 and 6 start outside the configuration (Raft: `add:5@1s`)
 //! runtime = "sim"             # or "threads"
 //! seed = 7
 //! ops = 400                   # and/or duration = "3s": whichever comes first ends the run
@@ -299,6 +300,10 @@ pub struct RunSpec {
     /// An algorithm variant (`workbench list` shows them); `None` runs it as published.
     pub variant: Option<String>,
     pub nodes: usize,
+    /// Spare nodes started outside the configuration, ids `nodes..nodes + spare`: they wait
+    /// until a membership change (`add:5@1s` in the fault plan) brings them in. Only algorithms
+    /// that change membership ([`crate::Algorithm::CHANGES_MEMBERSHIP`]) take them.
+    pub spare: usize,
     pub runtime: RuntimeKind,
     pub seed: u64,
     /// Ops to complete; the run ends when they are done. `None` with a `duration` runs for that
@@ -352,6 +357,7 @@ impl Default for RunSpec {
             algorithm: None,
             variant: None,
             nodes: 5,
+            spare: 0,
             seed: 1,
             runtime: RuntimeKind::Sim,
             ops: None,
@@ -432,6 +438,11 @@ impl RunSpec {
         self.workload.crash_leader.unwrap_or(self.faults.is_empty())
     }
 
+    /// Every node the run starts: the configuration's `nodes`, then the `spare` ones.
+    pub fn hosts(&self) -> usize {
+        self.nodes + self.spare
+    }
+
     /// Rejects impossible or unbounded parameters, naming the field.
     pub fn validate(&self) -> Result<(), SpecError> {
         let error = |field: &str, reason: String| Err(SpecError::field(field, reason));
@@ -447,6 +458,15 @@ impl RunSpec {
             return error(
                 "nodes",
                 format!("the {} runtime runs at most {node_limit} nodes (got {}){hint}", self.runtime, self.nodes),
+            );
+        }
+        if self.spare > node_limit - self.nodes {
+            return error(
+                "spare",
+                format!(
+                    "the {} runtime runs at most {node_limit} nodes, spares included (got {} + {})",
+                    self.runtime, self.nodes, self.spare
+                ),
             );
         }
         match self.ops {
@@ -524,14 +544,14 @@ impl RunSpec {
             return error("faults", format!("at most {} faults (got {})", limits::FAULTS, self.faults.faults.len()));
         }
         self.network.validate()?;
-        self.network.validate_for(self.nodes)?;
+        self.network.validate_for(self.hosts())?;
         if self.runtime == RuntimeKind::Threads && self.network.service.is_some() {
             return error(
                 "service",
                 "the processing model is the simulator's (threads pay their real processing costs)".into(),
             );
         }
-        self.faults.validate(self.nodes)?;
+        self.faults.validate(self.hosts())?;
         Ok(())
     }
 }

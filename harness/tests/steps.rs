@@ -97,6 +97,7 @@ fn notes(runtime: RuntimeKind) -> Vec<(&'static str, u64)> {
     let setup = RunSetup::<Stepper> {
         config: (),
         nodes: 2,
+        spare: 0,
         seed: 3,
         network: NetworkConfig::reliable(Latency::constant(Duration::from_millis(5))),
         faults: FaultPlan::default(),

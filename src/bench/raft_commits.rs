@@ -119,6 +119,7 @@ pub fn commit_run(batch: bool, clients: u32, ops: u64) -> Result<Duration, Strin
     let setup = RunSetup::<Raft> {
         config: config(batch),
         nodes: 3,
+        spare: 0,
         seed: 1,
         network: NetworkConfig::reliable(Latency::constant(Duration::ZERO)),
         faults: FaultPlan::default(),

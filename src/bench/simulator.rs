@@ -37,6 +37,7 @@ pub fn simulate(entries: u64, trace: bool) -> u64 {
     let setup = RunSetup::<RicartAgrawala> {
         config: RaConfig::default(),
         nodes: spec.nodes,
+        spare: 0,
         seed: spec.seed,
         network: spec.network.clone(),
         faults: spec.faults.clone(),

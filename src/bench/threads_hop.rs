@@ -74,6 +74,7 @@ pub fn runtime_ping_pong(hops: u64) -> u64 {
     let setup = RunSetup::<PingPong> {
         config: hops,
         nodes: 2,
+        spare: 0,
         seed: 1,
         network: NetworkConfig::reliable(Latency::constant(Duration::ZERO)),
         faults: FaultPlan::default(),

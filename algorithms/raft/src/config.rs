@@ -40,6 +40,14 @@ pub struct RaftConfig {
     pub snapshot_every: Option<u64>,
     /// Bytes of snapshot per InstallSnapshot chunk (`snapshot_chunk`).
     pub snapshot_chunk: usize,
+    /// Every node of the run, spares included (`nodes + spare`): node ids are below it.
+    pub hosts: usize,
+    /// The configuration may change in this run (spare nodes, `add:` / `remove:` faults):
+    /// servers ignore RequestVote within the shortest election timeout of hearing from a leader,
+    /// and a leader ignores it, so a removed server cannot disrupt (dissertation §4.2.3).
+    pub membership: bool,
+    /// Membership changes go through a joint configuration (`joint`; paper §6).
+    pub joint: bool,
     /// Teaching mutants.
     pub mutant: Option<Mutant>,
 }
@@ -59,6 +67,14 @@ pub enum Mutant {
     /// A follower installs an InstallSnapshot older than its commit index, wholesale: it drops
     /// its log and rolls its state machine back to the snapshot.
     InstallOldSnapshot,
+    /// The leader starts a membership change while the previous one is uncommitted: two
+    /// single-server changes in flight can make two disjoint majorities.
+    TwoChanges,
+    /// The leader starts a membership change before it has committed an entry of its term (the
+    /// bug in single-server changes Ongaro reported in 2015).
+    ChangeBeforeOwnTerm,
+    /// A server uses a configuration only once it knows it committed, not from its append.
+    ConfigOnCommit,
 }
 
 impl Default for RaftConfig {
@@ -75,6 +91,9 @@ impl Default for RaftConfig {
             lease: None,
             snapshot_every: None,
             snapshot_chunk: 1024,
+            hosts: 0,
+            membership: false,
+            joint: false,
             mutant: None,
         }
     }
@@ -90,6 +109,16 @@ pub const VARIANTS: &[(&str, &str)] = &[
         "lease",
         "reads skip the log while the leader holds a lease (a majority answered within the election timeout, shrunk by the clock-drift bound `drift_bound`); PreVote and CheckQuorum on",
     ),
+    ("joint", "membership changes through a joint configuration C_old,new (paper §6) instead of one server at a time"),
+    (
+        "bug-two-changes",
+        "teaching mutant: starts a membership change while the previous one is uncommitted (disjoint majorities)",
+    ),
+    (
+        "bug-change-before-own-term",
+        "teaching mutant: starts a membership change before committing an entry of its term",
+    ),
+    ("bug-config-on-commit", "teaching mutant: a configuration takes effect only once committed, not when appended"),
     (
         "bug-read-index-early",
         "teaching mutant: ReadIndex before the new leader committed an entry of its term (stale reads)",
@@ -130,6 +159,8 @@ impl RaftConfig {
     /// time, §5.6), the heartbeat a third of its low end (`heartbeat`); then the variant.
     pub fn for_settings<A: harness::Algorithm>(settings: &mut Settings) -> Result<Self, SpecError> {
         let mut config = RaftConfig::default();
+        config.hosts = settings.nodes + settings.spare;
+        config.membership = settings.membership_changes;
         config.election_timeout = settings.detect()?;
         config.heartbeat = settings.params.duration("heartbeat", config.election_timeout.0 / 3)?;
         let every: u64 = settings.params.get("snapshot_every", 0)?;
@@ -165,6 +196,10 @@ impl RaftConfig {
                 config.read_index = true;
                 config.mutant = Some(Mutant::ReadIndexEarly);
             }
+            Some("joint") => config.joint = true,
+            Some("bug-two-changes") => config.mutant = Some(Mutant::TwoChanges),
+            Some("bug-change-before-own-term") => config.mutant = Some(Mutant::ChangeBeforeOwnTerm),
+            Some("bug-config-on-commit") => config.mutant = Some(Mutant::ConfigOnCommit),
             Some("bug-install-old-snapshot") => config.mutant = Some(Mutant::InstallOldSnapshot),
             Some("bug-commit-previous-term") => config.mutant = Some(Mutant::CommitPreviousTerm),
             Some("bug-vote-twice") => config.mutant = Some(Mutant::VoteTwice),

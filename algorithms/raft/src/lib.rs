@@ -87,6 +87,7 @@
 pub mod checkers;
 pub mod config;
 pub mod log;
+pub mod membership;
 pub mod messages;
 pub mod read_index;
 pub mod snapshot;
@@ -95,13 +96,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use harness::kv::{Command, KvStore};
 use harness::{
-    Algorithm, ClientOp, ClientReply, Context, Family, Node, NodeId, Observation, ReplyOutcome, RunSpec, Settings,
-    SpecError, Time,
+    Algorithm, ClientOp, ClientReply, Context, Family, MembershipChange, Node, NodeId, Observation, ReplyOutcome,
+    RunSpec, Settings, SpecError, Time,
 };
 
 use config::{Backoff, Mutant, RaftConfig};
 use harness::metrics::{READ_INDEX_NOTE, READ_LEASE_NOTE};
 use log::{DurableLog, Entry, Log, Payload};
+use membership::{Configuration, Configurations};
 use messages::RaftMsg;
 
 /// What survives a crash: term, vote, and the durable log.
@@ -161,7 +163,8 @@ struct VoteRequest {
 #[derive(Debug)]
 pub struct Raft {
     id: NodeId,
-    nodes: usize,
+    /// Every node of the run, spares included: ids are below it.
+    hosts: usize,
     config: RaftConfig,
     // Persistent (Figure 2).
     current_term: u64,
@@ -200,11 +203,66 @@ pub struct Raft {
     receiving: Option<snapshot::Receiving>,
     /// Leader: its snapshot's bytes, encoded once, with the snapshot's last index.
     snapshot_bytes: Option<(u64, std::sync::Arc<Vec<u8>>)>,
+    /// The configurations the log holds; the newest is in force.
+    configs: Configurations,
+    /// Leader: membership changes asked for and not started yet, oldest first.
+    changes: VecDeque<MembershipChange>,
+    /// Leader: a server being brought up to date before it joins (§4.2.1).
+    catch_up: Option<CatchUp>,
 }
 
+/// A new server's catch-up (dissertation §4.2.1): in rounds, each replicating what the leader's
+/// log held when the round began; once a round takes less than an election timeout the server
+/// joins. After [`CATCH_UP_ROUNDS`] rounds, or a round of [`CATCH_UP_STALL`] election timeouts
+/// (the server is down or unreachable), the change is abandoned.
+#[derive(Clone, Copy, Debug)]
+struct CatchUp {
+    node: NodeId,
+    round: u32,
+    round_end: u64,
+    round_start: Time,
+}
+
+/// Catch-up rounds before a change is abandoned.
+const CATCH_UP_ROUNDS: u32 = 10;
+/// Election timeouts one catch-up round may last before the change is abandoned.
+const CATCH_UP_STALL: u32 = 10;
+
 impl Raft {
-    fn majority(&self) -> usize {
-        self.nodes / 2 + 1
+    /// The configuration in force: the newest in the log (the `bug-config-on-commit` mutant: the
+    /// newest committed).
+    fn configuration(&self) -> &Configuration {
+        if self.config.mutant == Some(Mutant::ConfigOnCommit) {
+            &self.configs.at(self.commit_index).1
+        } else {
+            &self.configs.current().1
+        }
+    }
+
+    /// Whether `nodes` make a quorum of the configuration in force.
+    fn is_quorum(&self, nodes: &BTreeSet<NodeId>) -> bool {
+        self.configuration().is_quorum(|n| nodes.contains(&n))
+    }
+
+    /// Whom this server talks to: the voters of its configurations (the one in force and the
+    /// newest, which differ under `bug-config-on-commit`) and, leading, a server catching up.
+    fn peers(&self) -> Vec<NodeId> {
+        let mut peers: BTreeSet<NodeId> = self.configuration().voters().into_iter().collect();
+        peers.extend(self.configs.current().1.voters());
+        peers.extend(self.catch_up.map(|c| c.node));
+        peers.remove(&self.id);
+        peers.into_iter().collect()
+    }
+
+    /// Sends `msg` to every peer.
+    fn send_to_peers(&self, cx: &mut Context<Self>, msg: RaftMsg) {
+        let peers = self.peers();
+        if let Some((last, rest)) = peers.split_last() {
+            for peer in rest {
+                cx.send(*peer, msg.clone());
+            }
+            cx.send(*last, msg);
+        }
     }
 
     /// What goes to stable storage (the forget-vote mutant leaves the vote out).
@@ -224,9 +282,18 @@ impl Raft {
 
     fn append(&mut self, cx: &mut Context<Self>, entry: Entry) -> u64 {
         let term = entry.term;
+        let configuration = match &entry.payload {
+            Payload::Config(configuration) => Some(configuration.clone()),
+            _ => None,
+        };
         let index = self.log.append(entry);
         if self.config.observe_entries {
             cx.observe(Observation::Appended { index, term, chain: self.log.chain_at(index) });
+        }
+        if let Some(configuration) = configuration {
+            // In force from now on, committed or not (dissertation §4.1).
+            cx.observe(Observation::Configuration(configuration.note(index, false)));
+            self.configs.appended(index, configuration);
         }
         index
     }
@@ -253,6 +320,8 @@ impl Raft {
             self.uncommitted.clear();
             self.reads.clear();
             self.transfer = None;
+            self.changes.clear();
+            self.catch_up = None;
         }
         if self.role != Role::Follower {
             self.role = Role::Follower;
@@ -264,20 +333,23 @@ impl Raft {
 
     fn request_votes(&mut self, cx: &mut Context<Self>, pre_vote: bool) {
         let term = if pre_vote { self.current_term + 1 } else { self.current_term };
-        cx.broadcast(RaftMsg::RequestVote {
-            term,
-            last_log_index: self.log.last_index(),
-            last_log_term: self.log.last_term(),
-            pre_vote,
-            transfer: self.by_transfer,
-        });
+        self.send_to_peers(
+            cx,
+            RaftMsg::RequestVote {
+                term,
+                last_log_index: self.log.last_index(),
+                last_log_term: self.log.last_term(),
+                pre_vote,
+                transfer: self.by_transfer,
+            },
+        );
     }
 
     fn start_pre_vote(&mut self, cx: &mut Context<Self>) {
         self.role = Role::PreCandidate;
         self.votes = BTreeSet::from([self.id]);
         self.reset_election_timer(cx);
-        if self.votes.len() >= self.majority() {
+        if self.is_quorum(&self.votes) {
             return self.start_election(cx);
         }
         self.request_votes(cx, true);
@@ -294,7 +366,7 @@ impl Raft {
         self.votes = BTreeSet::from([self.id]);
         self.answered.clear();
         self.reset_election_timer(cx);
-        if self.votes.len() >= self.majority() {
+        if self.is_quorum(&self.votes) {
             return self.become_leader(cx);
         }
         self.request_votes(cx, false);
@@ -309,7 +381,7 @@ impl Raft {
         self.lease_void = false;
         self.learn_leader(cx, self.id);
         let next = self.log.last_index() + 1;
-        self.progress = vec![Progress { next_index: next, ..Progress::default() }; self.nodes];
+        self.progress = vec![Progress { next_index: next, ..Progress::default() }; self.hosts];
         self.uncommitted.clear();
         for index in self.commit_index + 1..next {
             if let Payload::Command(c) = &self.log.entry(index).payload {
@@ -320,7 +392,7 @@ impl Raft {
         let term = self.current_term;
         self.append(cx, Entry { term, payload: Payload::Noop });
         self.progress[self.id.index()].match_index = self.log.last_index();
-        for peer in cx.peers().collect::<Vec<_>>() {
+        for peer in self.peers() {
             self.replicate(cx, peer);
         }
         cx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat);
@@ -409,9 +481,10 @@ impl Raft {
 
     /// §5.3 / §5.4.2: commit the highest index a majority holds, if it is of the current term.
     fn advance_commit(&mut self, cx: &mut Context<Self>) {
-        let mut matches: Vec<u64> = self.progress.iter().map(|p| p.match_index).collect();
-        matches.sort_unstable_by(|a, b| b.cmp(a));
-        let majority_holds = matches[self.majority() - 1];
+        let last = self.log.last_index();
+        let majority_holds =
+            self.configuration()
+                .quorum_value(|n| if n == self.id { last } else { self.progress[n.index()].match_index });
         if majority_holds <= self.commit_index {
             return;
         }
@@ -425,9 +498,15 @@ impl Raft {
         if index <= self.commit_index {
             return;
         }
+        let before = self.commit_index;
         self.commit_index = index;
         if self.config.observe_entries {
             cx.observe(Observation::Committed { index });
+        }
+        if self.role == Role::Leader {
+            for (at, configuration) in self.configs.between(before, index) {
+                cx.observe(Observation::Configuration(configuration.note(*at, true)));
+            }
         }
         while self.last_applied < self.commit_index {
             self.last_applied += 1;
@@ -439,6 +518,12 @@ impl Raft {
             }
         }
         self.maybe_compact();
+        if self.role == Role::Leader {
+            self.after_commit_membership(cx);
+            if self.role != Role::Leader {
+                return;
+            }
+        }
         if self.role == Role::Leader && self.config.read_index {
             if self.log.term_at(self.commit_index) == Some(self.current_term) {
                 self.reads.own_term_committed(self.commit_index);
@@ -460,14 +545,14 @@ impl Raft {
         if self.log.term_at(self.commit_index) != Some(self.current_term) {
             return false;
         }
-        let mut stamps: Vec<u64> =
-            (0..self.nodes).filter(|i| *i != self.id.index()).map(|i| self.progress[i].acked_stamp).collect();
-        stamps.sort_unstable_by(|a, b| b.cmp(a));
-        let start = match self.majority() - 1 {
-            0 => return true,
-            peers => stamps[peers - 1],
-        };
-        start > 0 && now < Time(start) + lease
+        let start = self.configuration().quorum_value(|n| {
+            if n == self.id {
+                u64::MAX
+            } else {
+                self.progress[n.index()].acked_stamp
+            }
+        });
+        start == u64::MAX || (start > 0 && now < Time(start) + lease)
     }
 
     /// ReadIndex: answers the reads whose round a majority confirmed and whose index is applied.
@@ -480,10 +565,123 @@ impl Raft {
         }
     }
 
+    /// An operator asks for a membership change: the leader queues it (others drop it).
+    fn ask_change(&mut self, cx: &mut Context<Self>, change: MembershipChange) {
+        if self.role == Role::Leader && change.node().index() < self.hosts {
+            self.changes.push_back(change);
+            self.next_change(cx);
+        }
+    }
+
+    /// Starts the next queued change if none is in progress (dissertation §4.1): the last
+    /// configuration entry is committed and no server is catching up (one change at a time),
+    /// and the leader has committed an entry of its term (the fix for the bug of single-server
+    /// changes across leader changes).
+    fn next_change(&mut self, cx: &mut Context<Self>) {
+        if self.role != Role::Leader || self.transfer.is_some() || self.catch_up.is_some() {
+            return;
+        }
+        let (index, current) = self.configs.current().clone();
+        let settled = index <= self.commit_index && !current.is_joint();
+        if !settled && self.config.mutant != Some(Mutant::TwoChanges) {
+            return;
+        }
+        let own_term = self.log.term_at(self.commit_index) == Some(self.current_term);
+        if !own_term && self.config.mutant != Some(Mutant::ChangeBeforeOwnTerm) {
+            return;
+        }
+        while let Some(change) = self.changes.pop_front() {
+            let Some(next) = current.after(change) else { continue }; // changes nothing
+            match change {
+                MembershipChange::Add(node) => {
+                    // A new server first catches up without a vote (§4.2.1), from its first
+                    // entry (or the snapshot).
+                    let last = self.log.last_index();
+                    self.progress[node.index()] = Progress { next_index: 1, ..Progress::default() };
+                    self.catch_up = Some(CatchUp { node, round: 1, round_end: last, round_start: cx.now() });
+                    self.replicate(cx, node);
+                }
+                MembershipChange::Remove(_) => self.append_configuration(cx, &current, next),
+            }
+            return;
+        }
+    }
+
+    /// Appends the configuration after `current`: `next` itself, or with `joint`, the joint
+    /// configuration on the way to it.
+    fn append_configuration(&mut self, cx: &mut Context<Self>, current: &Configuration, next: Configuration) {
+        let entry = if self.config.joint { current.joint_to(&next) } else { next };
+        let term = self.current_term;
+        let index = self.append(cx, Entry { term, payload: Payload::Config(entry) });
+        self.progress[self.id.index()].match_index = index;
+        self.admitted = true; // replicated at the end of the step
+    }
+
+    /// A catch-up round ends when the new server holds what the leader held when it began:
+    /// quickly enough (within an election timeout), the server joins; otherwise another round,
+    /// up to [`CATCH_UP_ROUNDS`].
+    fn check_catch_up(&mut self, cx: &mut Context<Self>) {
+        let Some(mut catch_up) = self.catch_up else { return };
+        if self.progress[catch_up.node.index()].match_index < catch_up.round_end {
+            return;
+        }
+        let now = cx.now();
+        if now.saturating_since(catch_up.round_start) < self.config.election_timeout.0 {
+            self.catch_up = None;
+            let current = self.configs.current().1.clone();
+            if let Some(next) = current.after(MembershipChange::Add(catch_up.node)) {
+                self.append_configuration(cx, &current, next);
+            }
+        } else if catch_up.round < CATCH_UP_ROUNDS {
+            catch_up.round += 1;
+            catch_up.round_end = self.log.last_index();
+            catch_up.round_start = now;
+            self.catch_up = Some(catch_up);
+        } else {
+            self.catch_up = None; // it cannot keep up: give the change up
+            self.next_change(cx);
+        }
+    }
+
+    /// Leader, after its commit index advanced: a committed joint configuration is followed by
+    /// the new one; a committed configuration without the leader ends its leadership (it hands
+    /// over to the most up-to-date member first); otherwise the next queued change may start.
+    fn after_commit_membership(&mut self, cx: &mut Context<Self>) {
+        let (index, current) = self.configs.current().clone();
+        if index > self.commit_index {
+            return;
+        }
+        if current.is_joint() {
+            let next = Configuration::of(current.members.iter().copied());
+            let term = self.current_term;
+            let at = self.append(cx, Entry { term, payload: Payload::Config(next) });
+            self.progress[self.id.index()].match_index = at;
+            self.admitted = true;
+            return;
+        }
+        if !current.contains(self.id) {
+            return self.hand_over(cx, &current);
+        }
+        self.next_change(cx);
+    }
+
+    /// A leader removed from the configuration steps down, first sending TimeoutNow to the
+    /// member that holds its whole log, if one does (dissertation §3.10, §4.2.2).
+    fn hand_over(&mut self, cx: &mut Context<Self>, current: &Configuration) {
+        let last = self.log.last_index();
+        let target = current.members.iter().copied().find(|n| self.progress[n.index()].match_index == last);
+        if let Some(target) = target {
+            cx.send(target, RaftMsg::TimeoutNow { term: self.current_term });
+        }
+        let term = self.current_term;
+        self.become_follower(cx, term);
+        self.leader = None;
+    }
+
     /// Leadership transfer (dissertation §3.10): stop taking commands, bring `to` up to date,
     /// then tell it to start an election at once.
     fn start_transfer(&mut self, cx: &mut Context<Self>, to: NodeId) {
-        if self.role != Role::Leader || to == self.id || to.index() >= self.nodes {
+        if self.role != Role::Leader || to == self.id || !self.configuration().contains(to) {
             return;
         }
         self.transfer = Some((to, cx.now(), false));
@@ -525,8 +723,8 @@ impl Raft {
             return self.become_follower(cx, term);
         }
         if self.role == Role::Leader && term == self.current_term {
-            let majority = self.majority();
-            self.reads.ack(from, round, majority);
+            let configuration = self.configuration().clone();
+            self.reads.ack(from, round, |acks| configuration.is_quorum(|n| acks.contains(&n)));
             self.serve_reads(cx);
         }
     }
@@ -534,10 +732,13 @@ impl Raft {
     fn on_request_vote(&mut self, cx: &mut Context<Self>, from: NodeId, ask: VoteRequest) {
         let VoteRequest { term, last_index, last_term, pre_vote, transfer } = ask;
         let up_to_date = (last_term, last_index) >= (self.log.last_term(), self.log.last_index());
-        // A candidate the leader itself sent (TimeoutNow) is not disruptive (§3.10).
-        let leader_recent = self.config.prevote
-            && !transfer
-            && self.last_leader_contact.is_some_and(|t| cx.now().saturating_since(t) < self.config.election_timeout.0);
+        // A candidate the leader itself sent (TimeoutNow) is not disruptive (§3.10). When the
+        // membership may change, a leader ignores such candidates too: a removed server that
+        // never learned it was removed times out and campaigns (§4.2.3).
+        let heard_recently =
+            self.last_leader_contact.is_some_and(|t| cx.now().saturating_since(t) < self.config.election_timeout.0);
+        let leading = self.config.membership && self.role == Role::Leader;
+        let leader_recent = (self.config.prevote || self.config.membership) && !transfer && (heard_recently || leading);
         if pre_vote {
             let granted = term > self.current_term && up_to_date && !leader_recent && self.role != Role::Leader;
             cx.send(from, RaftMsg::Vote { term: self.current_term, granted, pre_vote: true });
@@ -572,7 +773,7 @@ impl Raft {
             return;
         }
         self.votes.insert(from);
-        if self.votes.len() >= self.majority() {
+        if self.is_quorum(&self.votes) {
             if pre_vote {
                 self.start_election(cx);
             } else {
@@ -647,6 +848,11 @@ impl Raft {
                     if self.config.observe_entries {
                         cx.observe(Observation::Truncated { after: index - 1 });
                     }
+                    if self.configs.truncated_after(index - 1) {
+                        // Back to the configuration before the removed entries.
+                        let (at, in_force) = self.configs.current().clone();
+                        cx.observe(Observation::Configuration(in_force.note(at, false)));
+                    }
                     self.append(cx, entry);
                 }
                 None => {
@@ -711,7 +917,11 @@ impl Raft {
                 progress.probe = None;
             }
             self.advance_commit(cx);
+            if self.role != Role::Leader {
+                return;
+            }
             self.keep_replicating(cx, from);
+            self.check_catch_up(cx);
             return self.maybe_timeout_now(cx);
         }
         let rejected = match_index;
@@ -734,7 +944,7 @@ impl Raft {
 
     /// A candidate asks again whoever has not answered its RequestVote.
     fn retry_votes(&mut self, cx: &mut Context<Self>) {
-        let silent: Vec<NodeId> = cx.peers().filter(|p| !self.answered.contains(p)).collect();
+        let silent: Vec<NodeId> = self.peers().into_iter().filter(|p| !self.answered.contains(p)).collect();
         for peer in silent {
             let ask = RaftMsg::RequestVote {
                 term: self.current_term,
@@ -759,8 +969,16 @@ impl Raft {
         if self.transfer.is_some_and(|(_, since, _)| now.saturating_since(since) >= self.config.election_timeout.0) {
             // The target did not take over within an election timeout: lead on (§3.10).
             self.transfer = None;
+            self.next_change(cx);
         }
-        for peer in cx.peers().collect::<Vec<_>>() {
+        if let Some(catch_up) = self.catch_up {
+            if now.saturating_since(catch_up.round_start) >= self.config.election_timeout.1 * CATCH_UP_STALL {
+                // The new server is down or unreachable: give the change up.
+                self.catch_up = None;
+                self.next_change(cx);
+            }
+        }
+        for peer in self.peers() {
             let progress = &mut self.progress[peer.index()];
             let stale = now.saturating_since(progress.last_sent) >= self.config.heartbeat;
             if let Some(sending) = &progress.snapshot {
@@ -787,9 +1005,9 @@ impl Raft {
             Role::Leader => {
                 // CheckQuorum: a leader that has not heard from a majority steps down.
                 if self.config.prevote {
-                    let heard =
-                        1 + self.progress.iter().enumerate().filter(|(i, p)| *i != self.id.index() && p.heard).count();
-                    if heard < self.majority() {
+                    let heard: BTreeSet<NodeId> =
+                        NodeId::all(self.hosts).filter(|n| *n == self.id || self.progress[n.index()].heard).collect();
+                    if !self.is_quorum(&heard) {
                         let term = self.current_term;
                         return self.become_follower(cx, term);
                     }
@@ -797,6 +1015,9 @@ impl Raft {
                 }
                 self.reset_election_timer(cx);
             }
+            // A server outside its configuration (a spare not yet added, a removed server)
+            // does not campaign.
+            _ if !self.configuration().contains(self.id) => self.reset_election_timer(cx),
             _ if self.config.prevote => self.start_pre_vote(cx),
             _ => self.start_election(cx),
         }
@@ -858,7 +1079,7 @@ impl Raft {
     /// Sends what the pipelines have room for after commands were admitted, and commits what a
     /// majority already holds (a one-node cluster).
     fn replicate_admitted(&mut self, cx: &mut Context<Self>) {
-        for peer in cx.peers() {
+        for peer in self.peers() {
             self.keep_replicating(cx, peer);
         }
         self.advance_commit(cx);
@@ -875,10 +1096,16 @@ impl Node for Raft {
         let stable = stable.unwrap_or(RaftStable { current_term: 0, voted_for: None, log: DurableLog::default() });
         let log = Log::open_with(stable.log, config.observe_entries);
         // A restart starts from the snapshot (committed, applied) and the entries after it.
-        let (applied, store) = log.snapshot().map_or((0, KvStore::default()), |s| (s.last_index, s.store));
+        let snapshot = log.snapshot();
+        let base_config = snapshot.as_ref().map_or_else(|| (0, Configuration::initial(nodes)), |s| s.config.clone());
+        let mut configs = Configurations::new(base_config);
+        for (index, configuration) in log.configurations() {
+            configs.appended(index, configuration);
+        }
+        let (applied, store) = snapshot.map_or((0, KvStore::default()), |s| (s.last_index, s.store));
         Raft {
             id,
-            nodes,
+            hosts: config.hosts.max(nodes),
             config: config.clone(),
             current_term: stable.current_term,
             voted_for: stable.voted_for,
@@ -901,6 +1128,9 @@ impl Node for Raft {
             lease_void: false,
             receiving: None,
             snapshot_bytes: None,
+            configs,
+            changes: VecDeque::new(),
+            catch_up: None,
         }
     }
 
@@ -932,8 +1162,19 @@ impl Node for Raft {
             RaftMsg::AppendReply { term, success, match_index, conflict, heartbeat: _, stamp } => {
                 self.on_append_reply(cx, from, term, success, match_index, conflict, stamp)
             }
-            RaftMsg::InstallSnapshot { term, last_index, last_term, chain, offset, data, done } => {
-                let chunk = snapshot::Chunk { term, last_index, last_term, chain, offset, data, done };
+            RaftMsg::InstallSnapshot {
+                term,
+                last_index,
+                last_term,
+                chain,
+                offset,
+                data,
+                done,
+                config_index,
+                config,
+            } => {
+                let config = (config_index, config);
+                let chunk = snapshot::Chunk { term, last_index, last_term, chain, offset, data, done, config };
                 self.on_install_snapshot(cx, from, chunk)
             }
             RaftMsg::InstallSnapshotReply { term, last_index, next_offset, installed } => {
@@ -956,6 +1197,7 @@ impl Node for Raft {
         match op {
             ClientOp::Submit(command) => self.admitted |= self.admit(cx, *command),
             ClientOp::TransferLeadership { to } => self.start_transfer(cx, to),
+            ClientOp::ChangeMembership(change) => self.ask_change(cx, change),
             _ => {}
         }
     }
@@ -966,9 +1208,10 @@ impl Node for Raft {
         if std::mem::take(&mut self.admitted) && self.role == Role::Leader {
             self.replicate_admitted(cx);
             if self.config.read_index {
-                let majority = self.majority();
-                if let Some(round) = self.reads.start_round(self.id, majority) {
-                    cx.broadcast(RaftMsg::ReadIndex { term: self.current_term, round });
+                let configuration = self.configuration().clone();
+                let quorum = |acks: &BTreeSet<NodeId>| configuration.is_quorum(|n| acks.contains(&n));
+                if let Some(round) = self.reads.start_round(self.id, quorum) {
+                    self.send_to_peers(cx, RaftMsg::ReadIndex { term: self.current_term, round });
                 }
                 self.serve_reads(cx);
             }
@@ -984,6 +1227,7 @@ impl Algorithm for Raft {
     const DETECTION_KINDS: &'static [&'static str] = messages::HEARTBEAT_KINDS;
     const READ_KINDS: &'static [&'static str] = messages::READ_KINDS;
     const TRANSFERS_LEADERSHIP: bool = true;
+    const CHANGES_MEMBERSHIP: bool = true;
     /// Half the campaign runs compact their logs, every 5 to 40 applied entries.
     const CAMPAIGN_PARAMS: &'static [(&'static str, &'static [&'static str])] =
         &[("snapshot_every", &["0", "0", "0", "5", "10", "40"])];

@@ -12,12 +12,17 @@ use std::sync::{Arc, Mutex};
 
 use harness::kv::{Command, KvStore};
 
+use crate::membership::Configuration;
+
 /// What an entry carries.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Payload {
     /// The no-op a new leader appends at the start of its term (§8).
     Noop,
     Command(Command),
+    /// A configuration (membership change, dissertation §4.1): in force at every server from
+    /// the moment it is appended there.
+    Config(Configuration),
 }
 
 /// One log entry.
@@ -35,6 +40,8 @@ pub struct Snapshot {
     pub last_term: u64,
     pub chain: u64,
     pub store: KvStore,
+    /// The configuration in force at `last_index`, with the index of its entry.
+    pub config: (u64, Configuration),
 }
 
 /// What stable storage holds of the log: the latest snapshot and the entries after it.
@@ -182,6 +189,18 @@ impl Log {
         self.durable.with(|d| d.entries.truncate(keep));
     }
 
+    /// The configuration entries after the snapshot, by index.
+    pub fn configurations(&self) -> Vec<(u64, Configuration)> {
+        let base = self.base_index;
+        let entries = self.entries.iter().enumerate();
+        entries
+            .filter_map(|(i, e)| match &e.payload {
+                Payload::Config(c) => Some((base + i as u64 + 1, c.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Up to `max` entries from `from` on (`from` after the snapshot).
     pub fn entries_from(&self, from: u64, max: usize) -> Vec<Entry> {
         let start = from.saturating_sub(self.base_index + 1) as usize;
@@ -285,6 +304,7 @@ mod tests {
             last_term: log.term_at(index).unwrap(),
             chain: log.chain_at(index),
             store: KvStore::default(),
+            config: (0, Configuration::initial(3)),
         }
     }
 

@@ -3,6 +3,7 @@
 use harness::Message;
 
 use crate::log::Entry;
+use crate::membership::Configuration;
 
 /// Raft messages. AppendEntries without entries is a heartbeat and is counted apart.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -61,6 +62,9 @@ pub enum RaftMsg {
         offset: u64,
         data: Vec<u8>,
         done: bool,
+        /// The configuration in force at `last_index`, and its entry's index.
+        config_index: u64,
+        config: Configuration,
     },
     /// The follower holds `next_offset` bytes of the snapshot up to `last_index`, or has
     /// `installed` it (or already held everything it covers).

@@ -55,7 +55,7 @@ impl ReadIndex {
 
     /// Opens a confirmation round for the reads that have none (at the end of a step), counting
     /// the leader's own answer; `None` when every waiting read has one.
-    pub fn start_round(&mut self, me: NodeId, majority: usize) -> Option<u64> {
+    pub fn start_round(&mut self, me: NodeId, quorum: impl Fn(&BTreeSet<NodeId>) -> bool) -> Option<u64> {
         if self.waiting.iter().all(|r| r.round.is_some()) {
             return None;
         }
@@ -65,20 +65,20 @@ impl ReadIndex {
             read.round = Some(round);
         }
         self.acks.insert(round, BTreeSet::from([me]));
-        self.count(round, majority);
+        self.count(round, quorum);
         Some(round)
     }
 
     /// A follower answered `round` in the leader's term.
-    pub fn ack(&mut self, from: NodeId, round: u64, majority: usize) {
+    pub fn ack(&mut self, from: NodeId, round: u64, quorum: impl Fn(&BTreeSet<NodeId>) -> bool) {
         if let Some(acks) = self.acks.get_mut(&round) {
             acks.insert(from);
-            self.count(round, majority);
+            self.count(round, quorum);
         }
     }
 
-    fn count(&mut self, round: u64, majority: usize) {
-        if self.acks.get(&round).is_some_and(|a| a.len() >= majority) {
+    fn count(&mut self, round: u64, quorum: impl Fn(&BTreeSet<NodeId>) -> bool) {
+        if self.acks.get(&round).is_some_and(quorum) {
             // A later round confirms leadership at a later time: it covers the earlier ones.
             self.confirmed = self.confirmed.max(round);
             self.acks.retain(|r, _| *r > round);
@@ -107,13 +107,18 @@ impl ReadIndex {
 mod tests {
     use super::*;
 
+    /// A quorum of `size` nodes.
+    fn of(size: usize) -> impl Fn(&BTreeSet<NodeId>) -> bool {
+        move |acks| acks.len() >= size
+    }
+
     #[test]
     fn a_read_waits_for_its_round_and_for_the_state_machine() {
         let mut reads = ReadIndex::default();
         reads.admit(0, 1, 3, Some(10));
-        let round = reads.start_round(NodeId(0), 2).expect("a round for the new read");
+        let round = reads.start_round(NodeId(0), of(2)).expect("a round for the new read");
         assert!(reads.ready(10).is_empty(), "leadership not confirmed yet");
-        reads.ack(NodeId(1), round, 2);
+        reads.ack(NodeId(1), round, of(2));
         assert!(reads.ready(9).is_empty(), "not applied up to its index yet");
         assert_eq!(reads.ready(10).len(), 1);
     }
@@ -122,11 +127,11 @@ mod tests {
     fn a_retried_read_gets_a_new_round() {
         let mut reads = ReadIndex::default();
         reads.admit(0, 1, 3, Some(1));
-        let lost = reads.start_round(NodeId(0), 2).unwrap();
+        let lost = reads.start_round(NodeId(0), of(2)).unwrap();
         reads.admit(0, 1, 3, Some(1));
-        let again = reads.start_round(NodeId(0), 2).expect("the retry asks again");
+        let again = reads.start_round(NodeId(0), of(2)).expect("the retry asks again");
         assert!(again > lost);
-        reads.ack(NodeId(1), again, 2);
+        reads.ack(NodeId(1), again, of(2));
         assert_eq!(reads.ready(1).len(), 1);
     }
 
@@ -134,7 +139,7 @@ mod tests {
     fn a_read_before_an_own_term_commit_has_no_index_until_one() {
         let mut reads = ReadIndex::default();
         reads.admit(0, 1, 3, None);
-        let round = reads.start_round(NodeId(0), 1).unwrap();
+        let round = reads.start_round(NodeId(0), of(1)).unwrap();
         assert_eq!(round, 1);
         assert!(reads.ready(100).is_empty());
         reads.own_term_committed(12);
@@ -146,13 +151,13 @@ mod tests {
     fn an_earlier_round_is_no_confirmation_for_a_later_read() {
         let mut reads = ReadIndex::default();
         reads.admit(0, 1, 3, Some(5));
-        let first = reads.start_round(NodeId(0), 2).unwrap();
+        let first = reads.start_round(NodeId(0), of(2)).unwrap();
         reads.admit(1, 1, 3, Some(6));
-        let second = reads.start_round(NodeId(0), 2).unwrap();
-        reads.ack(NodeId(1), first, 2);
+        let second = reads.start_round(NodeId(0), of(2)).unwrap();
+        reads.ack(NodeId(1), first, of(2));
         let ready: Vec<u32> = reads.ready(10).into_iter().map(|r| r.client).collect();
         assert_eq!(ready, [0], "the round sent before the second read arrived does not cover it");
-        reads.ack(NodeId(2), second, 2);
+        reads.ack(NodeId(2), second, of(2));
         assert_eq!(reads.ready(10).len(), 1);
     }
 }

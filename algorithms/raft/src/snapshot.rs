@@ -15,6 +15,7 @@ use harness::{Context, NodeId, Observation, Time};
 
 use crate::config::Mutant;
 use crate::log::Snapshot;
+use crate::membership::Configuration;
 use crate::messages::RaftMsg;
 use crate::{Raft, Role};
 
@@ -44,6 +45,7 @@ pub struct Chunk {
     pub offset: u64,
     pub data: Vec<u8>,
     pub done: bool,
+    pub config: (u64, Configuration),
 }
 
 impl Raft {
@@ -59,8 +61,10 @@ impl Raft {
             last_term: self.log.term_at(index).expect("applied entries are in the log"),
             chain: self.log.chain_or_zero(index),
             store: self.store.clone(),
+            config: self.configs.at(index).clone(),
         };
         self.log.compact(snapshot);
+        self.configs.compacted(index);
     }
 
     /// The bytes of the leader's current snapshot, encoded once per snapshot.
@@ -99,6 +103,8 @@ impl Raft {
                 offset,
                 data: bytes[start..end].to_vec(),
                 done: end == bytes.len(),
+                config_index: snapshot.config.0,
+                config: snapshot.config.1,
             },
         );
     }
@@ -130,7 +136,11 @@ impl Raft {
             progress.in_flight.clear();
             progress.probe = None;
             self.advance_commit(cx);
+            if self.role != Role::Leader {
+                return;
+            }
             self.keep_replicating(cx, from);
+            self.check_catch_up(cx);
             return self.maybe_timeout_now(cx);
         }
         match &mut progress.snapshot {
@@ -149,7 +159,7 @@ impl Raft {
 
     /// Follower: one chunk of the leader's snapshot.
     pub(crate) fn on_install_snapshot(&mut self, cx: &mut Context<Self>, from: NodeId, chunk: Chunk) {
-        let Chunk { term, last_index, last_term, chain, offset, data, done } = chunk;
+        let Chunk { term, last_index, last_term, chain, offset, data, done, config } = chunk;
         let reply = |this: &Self, cx: &mut Context<Self>, next_offset: u64, installed: bool| {
             cx.send(
                 from,
@@ -191,7 +201,7 @@ impl Raft {
         let Some(store) = KvStore::from_bytes(&receiving.bytes) else {
             return reply(self, cx, 0, false); // corrupt: start over
         };
-        self.install(cx, Snapshot { last_index, last_term, chain, store });
+        self.install(cx, Snapshot { last_index, last_term, chain, store, config });
         reply(self, cx, 0, true)
     }
 
@@ -199,6 +209,8 @@ impl Raft {
     fn install(&mut self, cx: &mut Context<Self>, snapshot: Snapshot) {
         let (index, term, chain) = (snapshot.last_index, snapshot.last_term, snapshot.chain);
         let store = snapshot.store.clone();
+        let config = snapshot.config.clone();
+        let before = self.configs.current().clone();
         let kept = if self.config.mutant == Some(Mutant::InstallOldSnapshot) {
             self.log.install_replacing(snapshot);
             false
@@ -212,6 +224,11 @@ impl Raft {
                 cx.observe(Observation::Truncated { after: self.commit_index.min(index) });
             }
             cx.observe(Observation::SnapshotInstalled { index, term, chain });
+        }
+        self.configs.installed(config, kept.then_some(index));
+        if *self.configs.current() != before {
+            let (at, now_in_force) = self.configs.current().clone();
+            cx.observe(Observation::Configuration(now_in_force.note(at, false)));
         }
         self.store = store;
         self.commit_index = if kept { self.commit_index.max(index) } else { index };

@@ -346,7 +346,17 @@ fn a_transfer_ends_the_lease() {
 }
 
 fn snapshot_chunk(term: u64, last_index: u64, offset: u64, data: &[u8], done: bool) -> RaftMsg {
-    RaftMsg::InstallSnapshot { term, last_index, last_term: 1, chain: 0, offset, data: data.to_vec(), done }
+    RaftMsg::InstallSnapshot {
+        term,
+        last_index,
+        last_term: 1,
+        chain: 0,
+        offset,
+        data: data.to_vec(),
+        done,
+        config_index: 0,
+        config: crate::membership::Configuration::initial(3),
+    }
 }
 
 fn snapshot_replies(cx: &mut Context<Raft>) -> Vec<(u64, bool)> {

@@ -162,16 +162,23 @@ impl FromStr for TimedFault {
                 })?;
                 Fault::Drift { node: parse_ref(&args[..sign])?, drift_ppm: parse_drift(&args[sign..])? }
             }
+            "add" => Fault::Add { node: parse_id(args)? },
+            "remove" => Fault::Remove { node: parse_ref(args)? },
             "heal" if args.trim().is_empty() => Fault::Heal,
             "heal" => return Err(format!("`{}`: heal takes no arguments", excerpt(what))),
             other => {
                 return Err(format!(
-                    "`{}` is not a fault (use crash, restart, partition, bridge, cut, slow, lossy, heal, transfer or drift)",
+                    "`{}` is not a fault (use crash, restart, partition, bridge, cut, slow, lossy, heal, transfer, drift, add or remove)",
                     excerpt(other)
                 ))
             }
         };
-        if until.is_some() && matches!(fault, Fault::Restart { .. } | Fault::Heal | Fault::Transfer { .. }) {
+        if until.is_some()
+            && matches!(
+                fault,
+                Fault::Restart { .. } | Fault::Heal | Fault::Transfer { .. } | Fault::Add { .. } | Fault::Remove { .. }
+            )
+        {
             return Err(format!("`{}`: {} happens at one instant and takes no `..UNTIL`", excerpt(text), kind.trim()));
         }
         Ok(TimedFault { at, trigger, until, fault })
@@ -221,6 +228,8 @@ impl fmt::Display for Fault {
             Fault::Heal => write!(f, "heal"),
             Fault::Transfer { from, to } => write!(f, "transfer:{from}->{}", to.0),
             Fault::Drift { node, drift_ppm } => write!(f, "drift:{node}{}", format_drift(*drift_ppm)),
+            Fault::Add { node } => write!(f, "add:{}", node.0),
+            Fault::Remove { node } => write!(f, "remove:{node}"),
         }
     }
 }
@@ -281,6 +290,9 @@ mod tests {
             "drift:2+10%@1s..3s",
             "drift:leader-50%@1s",
             "drift:0+2.5%@0ms..1s",
+            "add:5@1s",
+            "remove:3@2s",
+            "remove:leader@2s",
         ] {
             let fault: TimedFault = text.parse().unwrap();
             assert_eq!(fault.to_string(), text);
@@ -324,6 +336,11 @@ mod tests {
             "drift:2+1000%@1s",
             "drift:2+x%@1s",
             "drift:+10%@1s",
+            "add:leader@1s",
+            "add:@1s",
+            "add:5@1s..2s",
+            "remove:x@1s",
+            "remove:leader@1s..2s",
         ] {
             assert!(text.parse::<TimedFault>().is_err(), "{text} should be rejected");
         }

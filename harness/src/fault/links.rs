@@ -74,6 +74,11 @@ pub enum FaultAction {
         node: NodeId,
         drift_ppm: i64,
     },
+    /// Hand `leader` a [`crate::ClientOp::ChangeMembership`].
+    Membership {
+        leader: NodeId,
+        change: crate::MembershipChange,
+    },
 }
 
 /// The link state a fault plan produces over time: which links are cut and which nodes are slow.
@@ -101,7 +106,8 @@ impl LinkState {
             FaultAction::Crash(_)
             | FaultAction::Restart(_)
             | FaultAction::Transfer { .. }
-            | FaultAction::Drift { .. } => {}
+            | FaultAction::Drift { .. }
+            | FaultAction::Membership { .. } => {}
         }
     }
 

@@ -20,6 +20,8 @@
 //! | `heal@2s` | every partition and cut in force ends |
 //! | `transfer:leader->3@1s` | the leader is asked to hand leadership to node 3 (algorithms that transfer) |
 //! | `drift:2+10%@1s..3s` | node 2's clock runs 10% fast from 1 s to 3 s (`-10%`: slow; `drift:leader-50%` too) |
+//! | `add:5@1s` | the leader is asked to bring node 5 (a spare, `--spare`) into the configuration (algorithms that change membership) |
+//! | `remove:3@2s` | the leader is asked to take node 3 out of the configuration (`remove:leader`: itself) |
 //!
 //! `leader` is resolved when the fault strikes, from what the nodes have observed: the live node
 //! that announced itself leader of the highest term. With no leader known at that moment (or in
@@ -152,6 +154,10 @@ pub enum Fault {
     /// `node`'s clock runs `drift_ppm` parts per million fast (negative: slow): its timers and
     /// its reading of the time ([`crate::clock`]). The offset it gained stays when it ends.
     Drift { node: NodeRef, drift_ppm: i64 },
+    /// An operator asks the leader to bring `node` into the configuration.
+    Add { node: NodeId },
+    /// An operator asks the leader to take `node` out of the configuration.
+    Remove { node: NodeRef },
 }
 
 impl Fault {
@@ -159,9 +165,13 @@ impl Fault {
     pub fn aims_at_a_role(&self) -> bool {
         let role = |r: &NodeRef| !matches!(r, NodeRef::Id(_));
         match self {
-            Fault::Crash { node } | Fault::Restart { node } | Fault::Slow { node, .. } | Fault::Drift { node, .. } => {
-                role(node)
-            }
+            Fault::Crash { node }
+            | Fault::Restart { node }
+            | Fault::Slow { node, .. }
+            | Fault::Drift { node, .. }
+            | Fault::Remove { node } => role(node),
+            // The leader is asked: it aims at the leader whoever it adds.
+            Fault::Add { .. } => true,
             Fault::Transfer { from, .. } => role(from),
             Fault::Cut { from, to } => role(from) || role(to),
             Fault::Partition { groups } => {
@@ -169,6 +179,11 @@ impl Fault {
             }
             Fault::Bridge { .. } | Fault::Lossy(_) | Fault::Heal => false,
         }
+    }
+
+    /// Whether the fault changes the configuration (`add:`, `remove:`).
+    pub fn changes_membership(&self) -> bool {
+        matches!(self, Fault::Add { .. } | Fault::Remove { .. })
     }
 
     /// Whether the fault cuts links (partitions, bridges, cuts), which `heal` ends.

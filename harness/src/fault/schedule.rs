@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Fault, FaultAction, FaultPlan, Group, LinkBlock, NodeRef, Trigger};
-use crate::{Event, EventKind, NodeId, Observation, Time};
+use crate::{Event, EventKind, MembershipChange, NodeId, Observation, Time};
 
 /// Whether a step starts a fault or undoes it (`until`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -284,6 +284,18 @@ impl FaultSchedule {
                 Some(id) => (vec![FaultAction::Drift { node: id, drift_ppm }], vec![id]),
                 None => (Vec::new(), Vec::new()),
             },
+            Fault::Add { node } => match leader {
+                Some(leader) => {
+                    (vec![FaultAction::Membership { leader, change: MembershipChange::Add(node) }], vec![node])
+                }
+                None => (Vec::new(), Vec::new()),
+            },
+            Fault::Remove { node } => match (leader, resolve(&node)) {
+                (Some(leader), Some(id)) => {
+                    (vec![FaultAction::Membership { leader, change: MembershipChange::Remove(id) }], vec![id])
+                }
+                _ => (Vec::new(), Vec::new()),
+            },
         };
         self.resolved[fault] = nodes.clone();
         (actions, nodes)
@@ -304,7 +316,9 @@ impl FaultSchedule {
                 vec![FaultAction::Unblock { id: fault }]
             }
             Fault::Lossy(_) => vec![FaultAction::LossyEnd { id: fault }],
-            Fault::Restart { .. } | Fault::Heal | Fault::Transfer { .. } => Vec::new(),
+            Fault::Restart { .. } | Fault::Heal | Fault::Transfer { .. } | Fault::Add { .. } | Fault::Remove { .. } => {
+                Vec::new()
+            }
         };
         (actions, hit)
     }

@@ -100,6 +100,8 @@ impl FaultPlan {
                     }
                 }
                 Fault::Heal => {}
+                Fault::Add { node } => exists(*node, "node")?,
+                Fault::Remove { node } => exists_ref(node, "node")?,
                 Fault::Transfer { from, to } => {
                     exists_ref(from, "from")?;
                     exists(*to, "to")?;
@@ -139,6 +141,8 @@ mod tests {
             ("crash:voter@1s", "faults[0].node"),
             ("crash:voter@leader>1s", "faults[0].node"),
             ("drift:3+10%@1ms", "faults[0].node"),
+            ("add:3@1ms", "faults[0].node"),
+            ("remove:7@1ms", "faults[0].node"),
         ];
         for (text, field) in cases {
             assert_eq!(plan(&[text]).validate(3).unwrap_err().field, field, "{text}");

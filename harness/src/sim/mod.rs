@@ -121,12 +121,14 @@ pub struct Simulation<N: Node> {
 impl<N: Node> Simulation<N> {
     /// Builds the cluster; nothing runs until [`Simulation::run`].
     pub fn new(setup: RunSetup<N>) -> Self {
-        let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor: _, max_events, trace } =
+        let RunSetup { config, nodes, spare, seed, network, faults, driver, time_limit, monitor: _, max_events, trace } =
             setup;
+        let (members, nodes) = (nodes, nodes + spare);
         let may_slow = faults.faults.iter().any(|f| matches!(f.fault, Fault::Slow { .. } | Fault::Lossy(_)));
         debug_assert!(faults.validate(nodes).is_ok(), "the plan is validated before the run");
-        let hosts =
-            NodeId::all(nodes).map(|id| NodeHost::new(id, nodes, &config, seeded_rng(seed, 1 + id.0 as u64))).collect();
+        let hosts = NodeId::all(nodes)
+            .map(|id| NodeHost::new(id, members, &config, seeded_rng(seed, 1 + id.0 as u64)))
+            .collect();
         let history = History::with_expected_events(driver.expected_events());
         let mut queue = EventQueue::default();
         let schedule = FaultSchedule::new(&faults, nodes);
@@ -501,6 +503,10 @@ impl<N: Node> Simulation<N> {
             FaultAction::Transfer { from, to } => {
                 let op = Box::new(ClientOp::TransferLeadership { to });
                 self.queue.push(self.now, SimEvent::Client { node: from, op });
+            }
+            FaultAction::Membership { leader, change } => {
+                let op = Box::new(ClientOp::ChangeMembership(change));
+                self.queue.push(self.now, SimEvent::Client { node: leader, op });
             }
             FaultAction::Drift { node, drift_ppm } => self.hosts[node.index()].set_clock_drift(self.now, drift_ppm),
             link_action => self.links.apply(&link_action),

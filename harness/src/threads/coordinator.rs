@@ -197,6 +197,10 @@ impl<'a, M> Coordinator<'a, M> {
                 self.waiting[from.index()].push(ClientOp::TransferLeadership { to });
                 self.send_waiting(from);
             }
+            FaultAction::Membership { leader, change } => {
+                self.waiting[leader.index()].push(ClientOp::ChangeMembership(change));
+                self.send_waiting(leader);
+            }
             link_action => self.links.apply(&link_action),
         }
     }

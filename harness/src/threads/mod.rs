@@ -36,7 +36,9 @@ const STORM_CHECK: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Runs the setup with one thread per node and returns when the driver is done or time is up.
 pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
-    let RunSetup { config, nodes, seed, network, faults, driver, time_limit, monitor, max_events, trace } = setup;
+    let RunSetup { config, nodes, spare, seed, network, faults, driver, time_limit, monitor, max_events, trace } =
+        setup;
+    let (members, nodes) = (nodes, nodes + spare);
     let max_messages = max_events.unwrap_or(MAX_MESSAGES);
     let messages_sent = AtomicU64::new(0);
     // Set when the run ends: node threads stop at once rather than work through their queues.
@@ -56,7 +58,7 @@ pub fn run<N: Node>(setup: RunSetup<N>) -> Result<RunOutcome, RunError> {
                 let id = NodeId(index as u32);
                 let wiring = Wiring::<N> {
                     id,
-                    nodes,
+                    nodes: members,
                     config: &config,
                     start,
                     inbox,

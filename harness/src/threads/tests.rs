@@ -103,6 +103,7 @@ fn a_flood_of_messages_and_a_burst_of_commands_arrive_whole_and_in_order() {
     let setup = RunSetup::<Counter> {
         config: (),
         nodes: 2,
+        spare: 0,
         seed: 1,
         network: NetworkConfig::reliable(Latency::constant(Duration::ZERO)),
         faults: FaultPlan::default(),

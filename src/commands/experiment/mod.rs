@@ -168,6 +168,7 @@ fn trial(range: (Duration, Duration), seed: u64) -> Option<Duration> {
     let setup = RunSetup::<Raft> {
         config,
         nodes: 5,
+        spare: 0,
         seed,
         network: NetworkConfig::reliable(ONE_WAY.parse::<Latency>().expect("a valid latency")),
         faults: FaultPlan::default(),

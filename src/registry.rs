@@ -23,6 +23,9 @@ pub struct Entry {
     /// It hands leadership over on request ([`Algorithm::TRANSFERS_LEADERSHIP`]): campaigns
     /// add transfers to its plans.
     pub transfers_leadership: bool,
+    /// It changes its membership ([`Algorithm::CHANGES_MEMBERSHIP`]): campaigns add spare nodes
+    /// and membership changes to its plans.
+    pub changes_membership: bool,
     /// Parameters campaigns vary ([`Algorithm::CAMPAIGN_PARAMS`]).
     pub campaign_params: &'static [(&'static str, &'static [&'static str])],
     /// Runs its formula scenario at N and compares; `None` if it states no formula.
@@ -43,6 +46,7 @@ fn entry<A: Algorithm>() -> Entry {
         crash_budget: A::crash_budget,
         transfers_leadership: A::TRANSFERS_LEADERSHIP,
         campaign_params: A::CAMPAIGN_PARAMS,
+        changes_membership: A::CHANGES_MEMBERSHIP,
     }
 }
 

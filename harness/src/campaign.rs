@@ -103,6 +103,44 @@ pub fn transfers(rng: &mut ChaCha8Rng, nodes: usize) -> Vec<TimedFault> {
         .collect()
 }
 
+/// Membership changes for an algorithm that makes them: in half the runs none; otherwise one or
+/// two spare nodes (unless `spare` is given) and one to three changes within the faults' window
+/// (half of them within 30 ms of the one before), each adding a spare not yet added, removing a random node or removing the leader. A third of
+/// the removals strike the moment a node becomes leader after their time (`remove:3@leader>1s`),
+/// when a new leader may not have committed an entry of its term yet. Returns the spare count
+/// and the changes.
+pub fn membership_changes(rng: &mut ChaCha8Rng, nodes: usize, spare: usize) -> (usize, Vec<TimedFault>) {
+    if nodes < 2 || rng.random_range(0..2) == 0 {
+        return (spare, Vec::new());
+    }
+    let spare = if spare > 0 { spare } else { rng.random_range(1..=2) };
+    let mut next_spare = nodes;
+    let count = rng.random_range(1..=3);
+    let mut previous: Option<Duration> = None;
+    let changes = (0..count)
+        .map(|_| {
+            let (mut at, _) = window(rng);
+            if let (Some(previous), 0) = (previous, rng.random_range(0..2)) {
+                // Hard on the heels of the one before, while it may still be in flight.
+                at = previous + Duration::from_millis(rng.random_range(0..30));
+            }
+            previous = Some(at);
+            let add = next_spare < nodes + spare && rng.random_range(0..2) == 0;
+            if add {
+                next_spare += 1;
+                return TimedFault::timed(Fault::Add { node: NodeId(next_spare as u32 - 1) }, at, None);
+            }
+            let node = match rng.random_range(0..3) {
+                0 => NodeRef::Leader,
+                _ => NodeRef::Id(NodeId(rng.random_range(0..nodes as u32))),
+            };
+            let trigger = (rng.random_range(0..3) == 0).then_some(crate::fault::Trigger::Leader);
+            TimedFault { at, trigger, until: None, fault: Fault::Remove { node } }
+        })
+        .collect();
+    (spare, changes)
+}
+
 /// A random plan for `nodes` nodes drawing from `classes` (empty classes: no faults); `leaders`
 /// says whether the algorithm has a leader (and may get the targeted elements).
 ///

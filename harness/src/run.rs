@@ -91,7 +91,8 @@ pub fn family_kit(
         Family::Replication => {
             let timeout = workload.client_timeout.expect("resolved");
             let timing = ClientTiming::new(&resolved.timing, timeout);
-            let mut driver = ReplicationDriver::new(nodes, workload, timing, target);
+            // Clients go round every node, spares included: one may lead after it joins.
+            let mut driver = ReplicationDriver::new(hosts, workload, timing, target);
             if clients_to_all {
                 driver = driver.sending_to_all(spec.network.latency);
             }

@@ -615,6 +615,9 @@ impl Raft {
         let index = self.append(cx, Entry { term, payload: Payload::Config(entry) });
         self.progress[self.id.index()].match_index = index;
         self.admitted = true; // replicated at the end of the step
+        if self.config.mutant == Some(Mutant::TwoChanges) {
+            self.next_change(cx); // the mutant does not wait for this one to commit
+        }
     }
 
     /// A catch-up round ends when the new server holds what the leader held when it began:
@@ -1241,12 +1244,14 @@ impl Algorithm for Raft {
     /// The log invariants of Figure 3 that only Raft's log shape promises (Paxos logs may have
     /// holes and fill slots out of order).
     fn extra_checkers(spec: &RunSpec) -> Vec<Box<dyn harness::checkers::Checker>> {
-        let nodes = spec.nodes;
+        let (nodes, hosts) = (spec.nodes, spec.hosts());
         vec![
-            Box::new(checkers::LogMatching { nodes }),
-            Box::new(checkers::LeaderCompleteness { nodes }),
-            Box::new(checkers::LeaderCommitsOwnTerm { nodes }),
+            Box::new(checkers::LogMatching { nodes: hosts }),
+            Box::new(checkers::LeaderCompleteness { nodes: hosts }),
+            Box::new(checkers::LeaderCommitsOwnTerm { nodes: hosts }),
             Box::new(checkers::OneVotePerTerm),
+            Box::new(checkers::CommitQuorum { nodes, hosts }),
+            Box::new(checkers::OneChangeAtATime { nodes, hosts }),
         ]
     }
 

@@ -328,7 +328,8 @@ impl Followers {
         }
         self.cut_off = vec![0; nodes];
         for (_, cut) in &self.partitions {
-            for node in cut {
+            // Spare nodes (outside the initial configuration) are not followed here.
+            for node in cut.iter().filter(|n| n.index() < nodes) {
                 self.cut_off[node.index()] += 1;
             }
         }

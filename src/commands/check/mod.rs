@@ -97,12 +97,24 @@ impl Campaign {
             let value = values[harness::rand::Rng::random_range(&mut rng, 0..values.len())];
             spec.params.entry((*key).to_string()).or_insert_with(|| value.to_string());
         }
+        if entry.changes_membership && wants_membership(classes) {
+            // Drawn after everything else, so the rest of the run is what it would be without.
+            let (spare, changes) = harness::campaign::membership_changes(&mut rng, spec.nodes, spec.spare);
+            spec.spare = spare;
+            spec.faults.faults.extend(changes);
+        }
         if entry.family == Family::Election {
             // Elections are provoked by the driver as well as by the plan.
             spec.workload.crash_leader = Some(true);
         }
         spec
     }
+}
+
+/// Membership changes go into a campaign's plans when it draws crashes or partitions (the
+/// classes a change's quorum shift interacts with).
+fn wants_membership(classes: &[FaultClass]) -> bool {
+    classes.iter().any(|c| matches!(c, FaultClass::Crash | FaultClass::Partition))
 }
 
 /// The probe matrix of `entries` over seeds `1..=seeds`, on the default run description: what

@@ -1,0 +1,252 @@
+//! Membership change (dissertation chapter 4), checked from `Configuration` observations:
+//!
+//! - **Commit quorum**: when a leader moves its commit index to an entry, a majority of the
+//!   configuration in force at the leader (the newest its log holds, appended or committed; of
+//!   both sides while joint) holds that entry. This is what "a majority" means once the cluster
+//!   can grow and shrink, and what a server that waits for a configuration to commit before using
+//!   it breaks.
+//! - **One change at a time**: a leader appends a configuration entry only once the previous one
+//!   in its log is committed, and once it has committed an entry of its own term (the fix for
+//!   the bug of single-server changes across leader changes). Breaking either rule loses
+//!   committed entries only in rare interleavings (two disjoint majorities); these checks catch
+//!   the break itself, every time.
+//!
+//! The initial configuration is nodes `0..nodes`.
+
+use harness::checkers::log_replay::{Change, LogReplay};
+use harness::checkers::Checker;
+use harness::{EventKind, History, NodeId, Observation};
+
+use crate::membership::Configuration;
+
+/// Each node's configuration in force, from its observations: (index of its entry, it).
+fn replay_configurations(nodes: usize, hosts: usize) -> Vec<(u64, Configuration)> {
+    vec![(0, Configuration::initial(nodes)); hosts]
+}
+
+/// The configuration a note announces.
+fn configuration_of(note: &harness::ConfigurationNote) -> Configuration {
+    Configuration { members: note.members.clone(), joint_with: note.joint_with.clone() }
+}
+
+/// A leader commits only what a majority of its configuration in force holds.
+pub struct CommitQuorum {
+    /// The initial configuration's size.
+    pub nodes: usize,
+    /// Every node, spares included.
+    pub hosts: usize,
+}
+
+impl Checker for CommitQuorum {
+    fn name(&self) -> &'static str {
+        "commit-quorum"
+    }
+
+    fn check(&self, history: &History) -> Vec<String> {
+        let mut replay = LogReplay::new(self.hosts);
+        let mut configs = replay_configurations(self.nodes, self.hosts);
+        let mut violations = Vec::new();
+        for event in &history.events {
+            let Some(config) = configs.get_mut(event.node.index()) else { continue };
+            if let EventKind::Observed(Observation::Configuration(note)) = &event.kind {
+                if !note.committed {
+                    *config = (note.index, configuration_of(note));
+                }
+                continue;
+            }
+            let Change::Committed { from, to } = replay.apply(event) else { continue };
+            let leader = &replay.logs[event.node.index()];
+            let (Some(term), Some(entry)) = (leader.leading, leader.at(to)) else { continue };
+            if to <= from {
+                continue;
+            }
+            let holds = |node: NodeId| {
+                let log = &replay.logs[node.index()];
+                log.compacted(to) || log.at(to) == Some(entry)
+            };
+            let (at, in_force) = &configs[event.node.index()];
+            if !in_force.is_quorum(holds) {
+                let holders: Vec<String> =
+                    in_force.voters().into_iter().filter(|n| holds(*n)).map(|n| n.to_string()).collect();
+                violations.push(format!(
+                    "at {} {}, leader of term {term}, committed index {to} held only by {{{}}}: no majority of its \
+                     configuration {} (index {at})",
+                    event.time,
+                    event.node,
+                    holders.join(", "),
+                    describe(in_force)
+                ));
+            }
+        }
+        violations
+    }
+}
+
+fn describe(configuration: &Configuration) -> String {
+    let ids = |nodes: &[NodeId]| nodes.iter().map(|n| n.0.to_string()).collect::<Vec<_>>().join(", ");
+    if configuration.is_joint() {
+        format!("{{{}}} joint with {{{}}}", ids(&configuration.members), ids(&configuration.joint_with))
+    } else {
+        format!("{{{}}}", ids(&configuration.members))
+    }
+}
+
+/// A leader starts a change only after the previous one committed and after committing an
+/// entry of its own term.
+pub struct OneChangeAtATime {
+    pub nodes: usize,
+    pub hosts: usize,
+}
+
+impl Checker for OneChangeAtATime {
+    fn name(&self) -> &'static str {
+        "one-change-at-a-time"
+    }
+
+    fn check(&self, history: &History) -> Vec<String> {
+        let mut replay = LogReplay::new(self.hosts);
+        let mut configs = replay_configurations(self.nodes, self.hosts);
+        let mut violations = Vec::new();
+        for event in &history.events {
+            let Some(config) = configs.get_mut(event.node.index()) else { continue };
+            let EventKind::Observed(Observation::Configuration(note)) = &event.kind else {
+                replay.apply(event);
+                continue;
+            };
+            if note.committed {
+                continue;
+            }
+            let previous = std::mem::replace(config, (note.index, configuration_of(note)));
+            let log = &replay.logs[event.node.index()];
+            let Some(term) = log.leading else { continue };
+            if log.at(note.index).map(|(t, _)| t) != Some(term) {
+                continue; // not an entry this leader just appended
+            }
+            let whom = format!("at {} {}, leader of term {term}", event.time, event.node);
+            if previous.0 > log.commit {
+                violations.push(format!(
+                    "{whom}, appended configuration {} at index {} while its previous one (index {}) was \
+                     uncommitted (commit index {})",
+                    describe(&configuration_of(note)),
+                    note.index,
+                    previous.0,
+                    log.commit
+                ));
+            } else if log.at(log.commit).map(|(t, _)| t) != Some(term) && !previous.1.is_joint() {
+                violations.push(format!(
+                    "{whom}, appended configuration {} at index {} before committing an entry of its term \
+                     (commit index {})",
+                    describe(&configuration_of(note)),
+                    note.index,
+                    log.commit
+                ));
+            }
+        }
+        violations
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harness::{ConfigurationNote, Event, Time};
+
+    fn event(node: u32, kind: EventKind) -> Event {
+        Event { time: Time::ZERO, node: NodeId(node), kind }
+    }
+
+    fn appended(node: u32, index: u64, term: u64) -> Event {
+        event(node, EventKind::Observed(Observation::Appended { index, term, chain: index * 100 + term }))
+    }
+
+    fn leader(node: u32, term: u64) -> Event {
+        event(node, EventKind::Observed(Observation::Leader { leader: NodeId(node), term }))
+    }
+
+    fn committed(node: u32, index: u64) -> Event {
+        event(node, EventKind::Observed(Observation::Committed { index }))
+    }
+
+    fn configuration(node: u32, index: u64, members: &[u32]) -> Event {
+        let note = ConfigurationNote {
+            index,
+            members: members.iter().map(|m| NodeId(*m)).collect(),
+            joint_with: Vec::new(),
+            committed: false,
+        };
+        event(node, EventKind::Observed(Observation::Configuration(Box::new(note))))
+    }
+
+    fn history(events: Vec<Event>) -> History {
+        History { events, ..History::default() }
+    }
+
+    /// Leader 0 of {0, 1, 2} commits index 1, an entry of its term, and adds 3 at index 2.
+    fn start() -> Vec<Event> {
+        vec![leader(0, 1), appended(0, 1, 1), appended(1, 1, 1), committed(0, 1), appended(0, 2, 1)]
+    }
+
+    #[test]
+    fn a_commit_needs_a_majority_of_the_newest_configuration() {
+        let mut fine = start();
+        fine.extend([
+            configuration(0, 2, &[0, 1, 2, 3]),
+            appended(1, 2, 1),
+            appended(3, 1, 1),
+            appended(3, 2, 1),
+            committed(0, 2),
+        ]);
+        let checker = CommitQuorum { nodes: 3, hosts: 4 };
+        let found = checker.check(&history(fine));
+        assert!(found.is_empty(), "{found:?}");
+        // Only {0, 1} hold the entry: a majority of the old {0, 1, 2}, not of {0, 1, 2, 3}.
+        let mut early = start();
+        early.extend([configuration(0, 2, &[0, 1, 2, 3]), appended(1, 2, 1), committed(0, 2)]);
+        let violations = checker.check(&history(early));
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].contains("no majority of its configuration {0, 1, 2, 3}"), "{}", violations[0]);
+    }
+
+    #[test]
+    fn a_second_change_waits_for_the_first_to_commit() {
+        let checker = OneChangeAtATime { nodes: 3, hosts: 5 };
+        let mut fine = start();
+        fine.extend([
+            configuration(0, 2, &[0, 1, 2, 3]),
+            appended(1, 2, 1),
+            appended(3, 1, 1),
+            appended(3, 2, 1),
+            committed(0, 2),
+            appended(0, 3, 1),
+            configuration(0, 3, &[0, 1, 2, 3, 4]),
+        ]);
+        assert!(checker.check(&history(fine)).is_empty());
+        let mut hasty = start();
+        hasty.extend([configuration(0, 2, &[0, 1, 2, 3]), appended(0, 3, 1), configuration(0, 3, &[0, 1, 2, 3, 4])]);
+        let violations = checker.check(&history(hasty));
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].contains("while its previous one (index 2) was uncommitted"), "{}", violations[0]);
+    }
+
+    #[test]
+    fn a_change_waits_for_an_entry_of_the_leaders_term() {
+        let checker = OneChangeAtATime { nodes: 3, hosts: 4 };
+        // Leader 1 of term 2 holds index 1 of term 1, committed, and adds a server at once.
+        let events = vec![
+            leader(0, 1),
+            appended(0, 1, 1),
+            appended(1, 1, 1),
+            committed(0, 1),
+            committed(1, 1),
+            leader(1, 2),
+            appended(1, 2, 2),
+            configuration(1, 2, &[0, 1, 2, 3]),
+        ];
+        let violations = checker.check(&history(events));
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].contains("before committing an entry of its term"), "{}", violations[0]);
+        // A follower that appends the same configuration from its leader breaks nothing.
+        let events = vec![leader(0, 1), appended(2, 1, 1), configuration(2, 1, &[0, 1, 2, 3])];
+        assert!(checker.check(&history(events)).is_empty());
+    }
+}

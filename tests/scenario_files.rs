@@ -168,3 +168,43 @@ fn a_malformed_file_exits_2_naming_the_key_and_line() {
     assert_eq!(missing.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// Issue 19: add two servers and remove the leader under load; `configurations` shows each
+// configuration a leader committed, and the joint variant goes through C_old,new each time.
+#[test]
+fn two_servers_join_and_the_leader_leaves_under_load() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/replication-raft-membership.toml");
+    let (code, record, stderr) = run(&path, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let configurations = record["configurations"].as_array().unwrap();
+    let members: Vec<Vec<u64>> = configurations
+        .iter()
+        .map(|c| c["members"].as_array().unwrap().iter().map(|m| m.as_u64().unwrap()).collect())
+        .collect();
+    assert_eq!(members.len(), 3, "{configurations:?}");
+    assert_eq!(members[0], [0, 1, 2, 3, 4, 5]);
+    assert_eq!(members[1], [0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(members[2].len(), 6, "one server (the leader) left: {:?}", members[2]);
+    assert!(record["messages_by_kind"]["timeout_now"].as_u64().unwrap() >= 1, "the leader handed over");
+    let (code, joint, stderr) = run(&path, &["--variant", "joint"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let joint = joint["configurations"].as_array().unwrap();
+    assert_eq!(joint.len(), 6, "each change through a joint configuration: {joint:?}");
+    assert!(joint[0]["joint_with"].is_array() && joint[1].get("joint_with").is_none());
+    // The threads runtime runs the same plan safely (its timing decides how far it gets).
+    let (code, threads, stderr) = run(&path, &["--runtime", "threads"]);
+    assert_eq!(code, Some(0), "{stderr} {threads}");
+    assert!(threads["ops"].as_u64().unwrap() > 0);
+    assert!(!threads["configurations"].as_array().unwrap().is_empty(), "{threads}");
+}
+
+// Issue 19: a removed server that never learned of its removal campaigns, and nobody follows.
+#[test]
+fn a_removed_server_with_a_stale_configuration_does_not_disrupt() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/replication-raft-removed-server.toml");
+    let (code, record, stderr) = run(&path, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(record["configurations"].as_array().unwrap().len(), 1);
+    assert!(record["messages_by_kind"]["request_vote"].as_u64().unwrap() > 20, "node 4 campaigned: {record}");
+    assert!(record["leader_changes"].as_u64().unwrap() <= 1, "no leader change after the heal: {record}");
+}

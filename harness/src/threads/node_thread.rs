@@ -334,7 +334,7 @@ impl<'a, N: Node> NodeThread<'a, N> {
             let fate = route(
                 &mut self.transmitter,
                 links,
-                self.wiring.nodes,
+                self.wiring.peers.len(),
                 &mut self.tally,
                 &mut self.trace,
                 time,

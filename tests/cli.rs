@@ -89,7 +89,7 @@ fn the_threads_runtime_completes_without_violations() {
 
 #[test]
 fn bad_input_exits_2_with_a_one_line_error_naming_the_problem() {
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 14] = [
         (&["run", "no-such-algo"], "unknown algorithm `no-such-algo`"),
         (&["run", "ricart-agrawala", "--nodes", "0"], "nodes"),
         (&["run", "ricart-agrawala", "--drop", "1.5"], "drop"),
@@ -99,6 +99,11 @@ fn bad_input_exits_2_with_a_one_line_error_naming_the_problem() {
         (&["run", "ricart-agrawala", "--variant", "turbo"], "`turbo` is not a variant"),
         (&["run", "ricart-agrawala", "--runtime", "gpu"], "--runtime"),
         (&["run", "bully", "--nodes", "1"], "an election needs at least 2 nodes"),
+        (&["run", "multi-paxos", "--spare", "2"], "multi-paxos does not change its membership"),
+        (&["run", "zab", "--fault", "add:4@1s"], "zab does not change its membership"),
+        (&["run", "raft", "--nodes", "3", "--spare", "1", "--fault", "add:5@1s"], "node 5 does not exist"),
+        (&["run", "raft", "--fault", "remove:leader@1s..2s"], "takes no `..UNTIL`"),
+        (&["run", "raft", "--spare", "300000"], "spare"),
     ];
     for (args, needle) in cases {
         let output = workbench(args);

@@ -52,11 +52,36 @@
 //!   disruptive candidates. The leader leads on if the target has not taken over within an
 //!   election timeout.
 //!
+//! - **Membership change** (dissertation chapter 4; [`membership`]; the fault plan's `add:5@1s`,
+//!   `remove:3@2s`, `remove:leader@2s`, with `--spare K` nodes started outside the
+//!   configuration). A configuration is a log entry, and a server uses the newest one its log
+//!   holds from the moment it is appended (§4.1), falling back when a conflicting suffix is
+//!   truncated; snapshots carry the configuration in force at their last index. Majorities —
+//!   for votes, commits, ReadIndex rounds, leases and CheckQuorum — are majorities of that
+//!   configuration. The leader makes one change at a time: it starts one only when the last
+//!   configuration entry is committed and it has committed an entry of its own term (the fix for
+//!   the single-server bug Ongaro reported in 2015). An added server first catches up without a
+//!   vote (§4.2.1): rounds each replicating what the leader's log held when the round began; it
+//!   joins once a round takes less than an election timeout, and the change is given up after 10
+//!   rounds or a round of 10 election timeouts. A leader asked to remove itself keeps leading
+//!   without counting itself until the change commits, then sends TimeoutNow to a member that
+//!   holds its whole log and steps down (§4.2.2). Servers outside their configuration do not
+//!   campaign, and while membership may change, a server that heard from a leader within the
+//!   shortest election timeout ignores RequestVote (a leader ignores it outright), so a removed
+//!   server that never learned it was removed cannot disrupt (§4.2.3). `joint` goes through a
+//!   joint configuration instead (paper §6): C_old,new, in force while both majorities are
+//!   needed, then C_new once it commits. A change costs what a command costs, 2(N-1) messages
+//!   (its entry rides the AppendEntries), plus, for an added server, its catch-up: the log in
+//!   AppendEntries of up to 64 entries (or the snapshot in chunks) and their answers. The record's
+//!   `configurations` lists each configuration a leader committed.
+//!
 //! **Guarantees** (Figure 3): Election Safety, Leader Append-Only, Log Matching, Leader
 //! Completeness, State Machine Safety; liveness when a majority can talk and timing allows.
 //! The workbench checks the four that observations can show, and linearizability, after every run,
-//! and two of the rules they rest on: one vote per term, restarts included (Figure 2), and that
-//! a leader commits by counting only entries of its own term (§5.4.2). The rules are checked on
+//! and the rules they rest on: one vote per term, restarts included (Figure 2); that a leader
+//! commits by counting only entries of its own term (§5.4.2); that it commits only what a
+//! majority of the configuration in force holds; and that it makes one membership change at a
+//! time, after an entry of its own term (dissertation §4.1). The rules are checked on
 //! every vote and every commit, so a campaign catches a break of them without having to find the
 //! rarer interleaving in which it loses data.
 //!
@@ -77,7 +102,10 @@
 //! 50 ms, 40 messages a second. Electing a leader in a quiet cluster costs 2(N-1) votes plus the
 //! leader's first round.
 //!
-//! **Variants.** `prevote`, `batch`, `fast-backup`, `read-index`, `lease`, and the teaching mutants
+//! **Variants.** `prevote`, `batch`, `fast-backup`, `read-index`, `lease`, `joint`, and the teaching
+//! mutants `bug-two-changes`, `bug-change-before-own-term` (caught by the one-change-at-a-time
+//! rule checker), `bug-config-on-commit` (a configuration used only once committed: the commit
+//! quorum checker finds commits without a majority of the newest configuration),
 //! `bug-commit-previous-term`, `bug-vote-twice`, `bug-forget-vote`, `bug-read-index-early`
 //! (ReadIndex before the new leader committed an entry of its term: a stale read, which the
 //! linearizability checker catches) and `bug-install-old-snapshot` (a follower installs a

@@ -411,3 +411,103 @@ fn a_snapshot_older_than_the_commit_index_is_ignored_except_by_the_mutant() {
         assert_eq!(follower.commit_index, expected_commit, "{mutant:?}");
     }
 }
+
+fn with_hosts(hosts: usize) -> RaftConfig {
+    RaftConfig { hosts, membership: true, ..RaftConfig::default() }
+}
+
+fn change(change: harness::MembershipChange) -> harness::ClientOp {
+    harness::ClientOp::ChangeMembership(change)
+}
+
+fn configurations(cx: &mut Context<Raft>) -> Vec<(u64, Vec<u32>, bool)> {
+    cx.take_effects()
+        .observations
+        .into_iter()
+        .filter_map(|o| match o {
+            Observation::Configuration(note) => {
+                Some((note.index, note.members.iter().map(|m| m.0).collect(), note.committed))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+// Dissertation §4.1: a spare node is outside the configuration, so its election timer starts
+// nothing; once its log holds a configuration with it, it campaigns like any member.
+#[test]
+fn a_server_outside_its_configuration_does_not_campaign() {
+    let (mut spare, mut cx) = restarted(3, 3, &[], 0, with_hosts(4));
+    spare.on_timer(&mut cx, RaftTimer::Election);
+    assert_eq!(spare.role, Role::Follower);
+    assert!(cx.take_effects().sends.is_empty());
+    let config = crate::membership::Configuration::initial(4);
+    let entries = vec![Entry { term: 1, payload: Payload::Config(config) }];
+    let append = RaftMsg::AppendEntries { term: 1, prev_index: 0, prev_term: 0, entries, leader_commit: 0, stamp: 0 };
+    spare.on_message(&mut cx, NodeId(0), append);
+    assert_eq!(configurations(&mut cx), [(1, vec![0, 1, 2, 3], false)], "in force once appended");
+    spare.on_timer(&mut cx, RaftTimer::Election);
+    assert_eq!(spare.role, Role::Candidate);
+}
+
+// §4.2.1 and §4.1: an added server catches up before the configuration entry is appended; the
+// leader then needs a majority of the four, and commits it when three hold it.
+#[test]
+fn an_added_server_catches_up_before_it_joins_and_then_counts() {
+    let (mut leader, mut cx) = restarted(0, 3, &[], 0, with_hosts(4));
+    elect(&mut leader, &mut cx, &[1]);
+    ack(&mut leader, &mut cx, 1, 1);
+    cx.take_effects();
+    leader.on_client(&mut cx, change(harness::MembershipChange::Add(NodeId(3))));
+    let sends = cx.take_effects().sends;
+    assert!(sends.iter().any(|(to, m)| to.0 == 3 && matches!(m, RaftMsg::AppendEntries { prev_index: 0, .. })));
+    assert_eq!(leader.log.last_index(), 1, "no configuration entry before the catch-up");
+    ack(&mut leader, &mut cx, 3, 1);
+    assert_eq!(configurations(&mut cx), [(2, vec![0, 1, 2, 3], false)]);
+    ack(&mut leader, &mut cx, 1, 2);
+    assert_eq!(leader.commit_index, 1, "two of four are no majority");
+    ack(&mut leader, &mut cx, 3, 2);
+    assert_eq!(leader.commit_index, 2);
+    assert_eq!(configurations(&mut cx), [(2, vec![0, 1, 2, 3], true)]);
+}
+
+// §4.2.2: a leader removing itself leads on without counting itself; once the configuration
+// without it commits, it hands over with TimeoutNow and steps down, and does not campaign again.
+#[test]
+fn a_removed_leader_commits_its_removal_hands_over_and_steps_down() {
+    let (mut leader, mut cx) = restarted(0, 3, &[], 0, with_hosts(3));
+    elect(&mut leader, &mut cx, &[1]);
+    ack(&mut leader, &mut cx, 1, 1);
+    leader.on_client(&mut cx, change(harness::MembershipChange::Remove(NodeId(0))));
+    assert_eq!(configurations(&mut cx), [(2, vec![1, 2], false)]);
+    ack(&mut leader, &mut cx, 1, 2);
+    assert_eq!(leader.commit_index, 1, "itself and node 1 are not both of {{1, 2}}");
+    ack(&mut leader, &mut cx, 2, 2);
+    assert_eq!(leader.commit_index, 2);
+    assert_eq!(leader.role, Role::Follower);
+    let sends = cx.take_effects().sends;
+    assert!(sends.iter().any(|(to, m)| matches!(m, RaftMsg::TimeoutNow { .. }) && to.0 != 0), "{sends:?}");
+    leader.on_timer(&mut cx, RaftTimer::Election);
+    assert_eq!(leader.role, Role::Follower, "outside its configuration");
+}
+
+// §4.1: a restarted server uses the newest configuration in its durable log; truncating that
+// entry falls back to the one before.
+#[test]
+fn a_restart_and_a_truncation_use_the_newest_configuration_left_in_the_log() {
+    let durable = DurableLog::default();
+    let mut log = Log::open(durable.clone());
+    log.append(Entry { term: 1, payload: Payload::Noop });
+    let two = crate::membership::Configuration::of([NodeId(0), NodeId(1)]);
+    log.append(Entry { term: 1, payload: Payload::Config(two.clone()) });
+    let stable = RaftStable { current_term: 1, voted_for: None, log: durable };
+    let mut node = Raft::new(NodeId(1), 3, &with_hosts(3), Some(stable));
+    let mut cx = Context::for_test(NodeId(1), 3);
+    node.on_start(&mut cx);
+    assert_eq!(node.configuration(), &two);
+    let entries = vec![Entry { term: 2, payload: Payload::Noop }];
+    let append = RaftMsg::AppendEntries { term: 2, prev_index: 1, prev_term: 1, entries, leader_commit: 0, stamp: 0 };
+    node.on_message(&mut cx, NodeId(2), append);
+    assert_eq!(node.configuration(), &crate::membership::Configuration::initial(3));
+    assert_eq!(configurations(&mut cx), [(0, vec![0, 1, 2], false)]);
+}

@@ -456,7 +456,8 @@ impl Diagram {
             });
         }
         arrows.sort_by_key(|a| (a.sent, a.id));
-        let nodes = declared.unwrap_or(nodes);
+        // Spare nodes (`--spare`) come after the declared ones, once they appear.
+        let nodes = declared.map_or(nodes, |declared| declared.max(nodes));
         let mut delays: Vec<u64> =
             arrows.iter().filter(|a| a.fate == Fate::Delivered).map(|a| a.ended - a.sent).collect();
         delays.sort_unstable();

@@ -224,6 +224,13 @@ fn observation_mark(node: u32, observation: &Value) -> (&'static str, String) {
         "Entered" => ("enter", "enter CS".into()),
         "Exited" => ("exit", "exit CS".into()),
         "Note" => ("note", format!("{} {}", f("label"), f("value"))),
+        "Configuration" => {
+            let members = f("members").replace(['[', ']'], "");
+            let joint = f("joint_with").replace(['[', ']'], "");
+            let joint = if joint.is_empty() { String::new() } else { format!(" + old {{{joint}}}") };
+            let verb = if f("committed") == "true" { "commits" } else { "uses" };
+            ("note", format!("{verb} config {{{members}}}{joint} @{}", f("index")))
+        }
         other => ("note", other.to_lowercase()),
     }
 }
@@ -559,6 +566,9 @@ mod tests {
         assert_eq!(intervals, vec![(0, 0, 4, "cut"), (1, 1, 3, "inside"), (2, 2, 6, "down")]);
         let leader = d.marks.iter().find(|m| m.class == "leader").expect("a leader mark");
         assert_eq!(leader.label, "leader t5");
+        let config =
+            json!({"Configuration": {"index": 9, "members": [0, 1, 3], "joint_with": [0, 1, 2], "committed": true}});
+        assert_eq!(observation_mark(0, &config).1, "commits config {0,1,3} + old {0,1,2} @9");
         assert_eq!(d.faults.len(), 1);
         assert_eq!((d.faults[0].from, d.faults[0].to), (0, 4));
     }

@@ -65,10 +65,12 @@
 //!   joins once a round takes less than an election timeout, and the change is given up after 10
 //!   rounds or a round of 10 election timeouts. A leader asked to remove itself keeps leading
 //!   without counting itself until the change commits, then sends TimeoutNow to a member that
-//!   holds its whole log and steps down (§4.2.2). Servers outside their configuration do not
-//!   campaign, and while membership may change, a server that heard from a leader within the
-//!   shortest election timeout ignores RequestVote (a leader ignores it outright), so a removed
-//!   server that never learned it was removed cannot disrupt (§4.2.3). `joint` goes through a
+//!   holds its whole log and steps down (§4.2.2). A server outside its configuration campaigns
+//!   (not counting its own vote) only until it knows that configuration committed: it may still
+//!   be needed, as a removed leader deposed before its change committed is. While membership may
+//!   change, a server that heard from a leader within the shortest election timeout ignores
+//!   RequestVote (a leader ignores it outright), so a removed server that never learned it was
+//!   removed cannot disrupt (§4.2.3). `joint` goes through a
 //!   joint configuration instead (paper §6): C_old,new, in force while both majorities are
 //!   needed, then C_new once it commits. A change costs what a command costs, 2(N-1) messages
 //!   (its entry rides the AppendEntries), plus, for an added server, its catch-up: the log in
@@ -275,11 +277,16 @@ impl Raft {
     /// Whom this server talks to: the voters of its configurations (the one in force and the
     /// newest, which differ under `bug-config-on-commit`) and, leading, a server catching up.
     fn peers(&self) -> Vec<NodeId> {
-        let mut peers: BTreeSet<NodeId> = self.configuration().voters().into_iter().collect();
-        peers.extend(self.configs.current().1.voters());
+        let newest = &self.configs.current().1;
+        let mut peers: Vec<NodeId> = newest.members.iter().chain(&newest.joint_with).copied().collect();
+        if self.config.mutant == Some(Mutant::ConfigOnCommit) {
+            peers.extend(self.configuration().voters());
+        }
         peers.extend(self.catch_up.map(|c| c.node));
-        peers.remove(&self.id);
-        peers.into_iter().collect()
+        peers.sort_unstable();
+        peers.dedup();
+        peers.retain(|p| *p != self.id);
+        peers
     }
 
     /// Sends `msg` to every peer.
@@ -1046,9 +1053,14 @@ impl Raft {
                 }
                 self.reset_election_timer(cx);
             }
-            // A server outside its configuration (a spare not yet added, a removed server)
-            // does not campaign.
-            _ if !self.configuration().contains(self.id) => self.reset_election_timer(cx),
+            // A server outside its configuration does not campaign once it knows that
+            // configuration committed (a spare not yet added, a removed server). Until then it
+            // may still be needed (dissertation §4.1: a leader removing itself that lost its
+            // leadership before committing the change), and it campaigns without counting its
+            // own vote.
+            _ if !self.configuration().contains(self.id) && self.configs.current().0 <= self.commit_index => {
+                self.reset_election_timer(cx)
+            }
             _ if self.config.prevote => self.start_pre_vote(cx),
             _ => self.start_election(cx),
         }

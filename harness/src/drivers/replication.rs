@@ -6,7 +6,7 @@
 //!
 //! - on `NotLeader { hint, term }` it follows the hint only if it is newer than what it knows (a
 //!   higher term, or a first hint), after a client round trip; otherwise it tries the next node in
-//!   turn, after a short pause, skipping the node that last left it without an answer. Terms only
+//!   turn, after a short pause, skipping once the node that last left it without an answer. Terms only
 //!   grow, so stale hints cannot send it round in circles;
 //! - on silence for `client_timeout` it sends the same command (same client id and sequence
 //!   number) to the next node, and suspects the silent one.
@@ -279,12 +279,17 @@ impl ReplicationDriver {
         }
     }
 
-    /// The node after `node` in turn, skipping the client's suspect (unless it is the only other).
-    fn next_node(&self, client: usize, node: NodeId) -> NodeId {
+    /// The node after `node` in turn, skipping the client's suspect (unless it is the only other)
+    /// once: the next lap tries it again, since it may lead with nobody left to say so (the
+    /// other nodes were removed from the configuration, say).
+    fn next_node(&mut self, client: usize, node: NodeId) -> NodeId {
         let step = |n: NodeId| NodeId((n.0 + 1) % self.nodes as u32);
         let next = step(node);
         match self.clients[client].suspect {
-            Some(suspect) if suspect == next && step(next) != node => step(next),
+            Some(suspect) if suspect == next && step(next) != node => {
+                self.clients[client].suspect = None;
+                step(next)
+            }
             _ => next,
         }
     }

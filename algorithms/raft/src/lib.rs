@@ -1291,6 +1291,7 @@ impl Algorithm for Raft {
             Box::new(checkers::LeaderCommitsOwnTerm { nodes: hosts }),
             Box::new(checkers::OneVotePerTerm),
             Box::new(checkers::CommitQuorum { nodes, hosts }),
+            Box::new(checkers::ElectionQuorum { nodes, hosts }),
             Box::new(checkers::OneChangeAtATime { nodes, hosts }),
         ]
     }

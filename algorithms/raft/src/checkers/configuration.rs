@@ -5,6 +5,8 @@
 //!   both sides while joint) holds that entry. This is what "a majority" means once the cluster
 //!   can grow and shrink, and what a server that waits for a configuration to commit before using
 //!   it breaks.
+//! - **Election quorum**: a candidate becomes leader only with the votes of a majority of its
+//!   configuration in force (its own vote counts only if it is a member).
 //! - **One change at a time**: a leader appends a configuration entry only once the previous one
 //!   in its log is committed, and once it has committed an entry of its own term (the fix for
 //!   the bug of single-server changes across leader changes). Breaking either rule loses
@@ -76,6 +78,54 @@ impl Checker for CommitQuorum {
                     holders.join(", "),
                     describe(in_force)
                 ));
+            }
+        }
+        violations
+    }
+}
+
+/// A candidate becomes leader only with the votes of a majority of its configuration in force.
+pub struct ElectionQuorum {
+    pub nodes: usize,
+    pub hosts: usize,
+}
+
+impl Checker for ElectionQuorum {
+    fn name(&self) -> &'static str {
+        "election-quorum"
+    }
+
+    fn check(&self, history: &History) -> Vec<String> {
+        let mut configs = replay_configurations(self.nodes, self.hosts);
+        let mut votes: std::collections::HashMap<(NodeId, u64), Vec<NodeId>> = Default::default();
+        let mut violations = Vec::new();
+        for event in &history.events {
+            let node = event.node;
+            if node.index() >= self.hosts {
+                continue;
+            }
+            let EventKind::Observed(observation) = &event.kind else { continue };
+            match observation {
+                Observation::Configuration(note) if !note.committed => {
+                    configs[node.index()] = (note.index, configuration_of(note));
+                }
+                Observation::Voted { term, candidate } => votes.entry((*candidate, *term)).or_default().push(node),
+                Observation::Leader { leader, term } if *leader == node => {
+                    let voters = votes.get(&(node, *term)).map(Vec::as_slice).unwrap_or_default();
+                    let (at, in_force) = &configs[node.index()];
+                    if !in_force.is_quorum(|n| voters.contains(&n)) {
+                        let named: Vec<String> = voters.iter().map(|n| n.to_string()).collect();
+                        violations.push(format!(
+                            "at {} {} became leader of term {term} with the votes of {{{}}}: no majority of its \
+                             configuration {} (index {at})",
+                            event.time,
+                            node,
+                            named.join(", "),
+                            describe(in_force)
+                        ));
+                    }
+                }
+                _ => {}
             }
         }
         violations
@@ -205,6 +255,25 @@ mod tests {
         let violations = checker.check(&history(early));
         assert_eq!(violations.len(), 1, "{violations:?}");
         assert!(violations[0].contains("no majority of its configuration {0, 1, 2, 3}"), "{}", violations[0]);
+    }
+
+    fn voted(node: u32, term: u64, candidate: u32) -> Event {
+        event(node, EventKind::Observed(Observation::Voted { term, candidate: NodeId(candidate) }))
+    }
+
+    #[test]
+    fn a_leader_needs_the_votes_of_a_majority_of_its_configuration() {
+        let checker = ElectionQuorum { nodes: 3, hosts: 4 };
+        let fine = vec![voted(0, 1, 0), voted(1, 1, 0), leader(0, 1)];
+        assert!(checker.check(&history(fine)).is_empty());
+        // Two votes are a majority of {0, 1, 2} but not of {0, 1, 2, 3}, which node 0 uses.
+        let short = vec![configuration(0, 1, &[0, 1, 2, 3]), voted(0, 2, 0), voted(1, 2, 0), leader(0, 2)];
+        let violations = checker.check(&history(short));
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].contains("with the votes of {n0, n1}"), "{}", violations[0]);
+        // A leader outside its configuration does not count its own vote.
+        let outside = vec![configuration(0, 1, &[1, 2, 3]), voted(0, 2, 0), voted(1, 2, 0), leader(0, 2)];
+        assert_eq!(checker.check(&history(outside)).len(), 1);
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod leader_completeness;
 mod log_matching;
 mod one_vote_per_term;
 
-pub use configuration::{CommitQuorum, OneChangeAtATime};
+pub use configuration::{CommitQuorum, ElectionQuorum, OneChangeAtATime};
 pub use leader_commits_own_term::LeaderCommitsOwnTerm;
 pub use leader_completeness::LeaderCompleteness;
 pub use log_matching::LogMatching;

@@ -77,6 +77,12 @@ impl Driver for NoopClients {
 
     fn on_wake(&mut self, _dx: &mut DriverContext, _token: u64) {}
 
+    /// An invocation and an answer per command, and the election's few: reserved once, so the
+    /// history is never regrown (and copied) mid-run.
+    fn expected_events(&self) -> usize {
+        usize::try_from(self.target.saturating_mul(2).saturating_add(64)).unwrap_or(usize::MAX)
+    }
+
     fn finished(&self) -> bool {
         self.finished.is_some() || self.gave_up
     }

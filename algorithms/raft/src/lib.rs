@@ -318,7 +318,7 @@ impl Raft {
     fn append(&mut self, cx: &mut Context<Self>, entry: Entry) -> u64 {
         let term = entry.term;
         let configuration = match &entry.payload {
-            Payload::Config(configuration) => Some(configuration.clone()),
+            Payload::Config(configuration) => Some(Configuration::clone(configuration)),
             _ => None,
         };
         let index = self.log.append(entry);
@@ -647,7 +647,7 @@ impl Raft {
     fn append_configuration(&mut self, cx: &mut Context<Self>, current: &Configuration, next: Configuration) {
         let entry = if self.config.joint { current.joint_to(&next) } else { next };
         let term = self.current_term;
-        let index = self.append(cx, Entry { term, payload: Payload::Config(entry) });
+        let index = self.append(cx, Entry { term, payload: Payload::Config(std::sync::Arc::new(entry)) });
         self.progress[self.id.index()].match_index = index;
         self.admitted = true; // replicated at the end of the step
         if self.config.mutant == Some(Mutant::TwoChanges) {
@@ -692,7 +692,7 @@ impl Raft {
         if current.is_joint() {
             let next = Configuration::of(current.members.iter().copied());
             let term = self.current_term;
-            let at = self.append(cx, Entry { term, payload: Payload::Config(next) });
+            let at = self.append(cx, Entry { term, payload: Payload::Config(std::sync::Arc::new(next)) });
             self.progress[self.id.index()].match_index = at;
             self.admitted = true;
             return;
@@ -1068,7 +1068,7 @@ impl Raft {
 
     /// Answers `command` at once (not the leader, or already applied) or puts it in the log and
     /// waits for it to commit; `true` in the second case.
-    fn admit(&mut self, cx: &mut Context<Self>, command: Command) -> bool {
+    fn admit(&mut self, cx: &mut Context<Self>, command: Box<Command>) -> bool {
         if self.role != Role::Leader || self.transfer.is_some() {
             let reply = ClientReply {
                 client: command.client,
@@ -1109,7 +1109,7 @@ impl Raft {
             Some(index) => index,
             None => {
                 let term = self.current_term;
-                let index = self.append(cx, Entry { term, payload: Payload::Command(command) });
+                let index = self.append(cx, Entry { term, payload: Payload::Command(command.into()) });
                 self.progress[self.id.index()].match_index = index;
                 self.uncommitted.insert(client, (seq, index));
                 index
@@ -1238,7 +1238,7 @@ impl Node for Raft {
     /// A command is appended as it arrives; replication waits for the end of the step.
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         match op {
-            ClientOp::Submit(command) => self.admitted |= self.admit(cx, *command),
+            ClientOp::Submit(command) => self.admitted |= self.admit(cx, command),
             ClientOp::TransferLeadership { to } => self.start_transfer(cx, to),
             ClientOp::ChangeMembership(change) => self.ask_change(cx, change),
             _ => {}

@@ -19,10 +19,12 @@ use crate::membership::Configuration;
 pub enum Payload {
     /// The no-op a new leader appends at the start of its term (§8).
     Noop,
-    Command(Command),
+    /// Shared, not copied: the log, its durable copy and every AppendEntries that carries the
+    /// entry hold the one command (an entry is 24 bytes, so the log grows and is sent cheaply).
+    Command(Arc<Command>),
     /// A configuration (membership change, dissertation §4.1): in force at every server from
     /// the moment it is appended there.
-    Config(Configuration),
+    Config(Arc<Configuration>),
 }
 
 /// One log entry.
@@ -195,7 +197,7 @@ impl Log {
         let entries = self.entries.iter().enumerate();
         entries
             .filter_map(|(i, e)| match &e.payload {
-                Payload::Config(c) => Some((base + i as u64 + 1, c.clone())),
+                Payload::Config(c) => Some((base + i as u64 + 1, Configuration::clone(c))),
                 _ => None,
             })
             .collect()

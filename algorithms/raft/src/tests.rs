@@ -442,7 +442,7 @@ fn a_server_outside_its_configuration_does_not_campaign() {
     assert_eq!(spare.role, Role::Follower);
     assert!(cx.take_effects().sends.is_empty());
     let config = crate::membership::Configuration::initial(4);
-    let entries = vec![Entry { term: 1, payload: Payload::Config(config) }];
+    let entries = vec![Entry { term: 1, payload: Payload::Config(std::sync::Arc::new(config)) }];
     let append = RaftMsg::AppendEntries { term: 1, prev_index: 0, prev_term: 0, entries, leader_commit: 0, stamp: 0 };
     spare.on_message(&mut cx, NodeId(0), append);
     assert_eq!(configurations(&mut cx), [(1, vec![0, 1, 2, 3], false)], "in force once appended");
@@ -499,7 +499,7 @@ fn a_restart_and_a_truncation_use_the_newest_configuration_left_in_the_log() {
     let mut log = Log::open(durable.clone());
     log.append(Entry { term: 1, payload: Payload::Noop });
     let two = crate::membership::Configuration::of([NodeId(0), NodeId(1)]);
-    log.append(Entry { term: 1, payload: Payload::Config(two.clone()) });
+    log.append(Entry { term: 1, payload: Payload::Config(std::sync::Arc::new(two.clone())) });
     let stable = RaftStable { current_term: 1, voted_for: None, log: durable };
     let mut node = Raft::new(NodeId(1), 3, &with_hosts(3), Some(stable));
     let mut cx = Context::for_test(NodeId(1), 3);

@@ -21,14 +21,30 @@ use harness::{EventKind, History, NodeId, Observation};
 
 use crate::membership::Configuration;
 
-/// Each node's configuration in force, from its observations: (index of its entry, it).
-fn replay_configurations(nodes: usize, hosts: usize) -> Vec<(u64, Configuration)> {
-    vec![(0, Configuration::initial(nodes)); hosts]
-}
+/// Each node's configuration in force, (index of its entry, it), from its observations; the
+/// initial configuration is nodes `0..nodes`.
+struct InForce(Vec<(u64, Configuration)>);
 
-/// The configuration a note announces.
-fn configuration_of(note: &harness::ConfigurationNote) -> Configuration {
-    Configuration { members: note.members.clone(), joint_with: note.joint_with.clone() }
+impl InForce {
+    fn new(nodes: usize, hosts: usize) -> Self {
+        InForce(vec![(0, Configuration::initial(nodes)); hosts])
+    }
+
+    /// If `event` is a node's note of a configuration its log now holds: the configuration it
+    /// replaces, and the note. (Committed notes change nothing here.)
+    fn update<'e>(
+        &mut self,
+        event: &'e harness::Event,
+    ) -> Option<((u64, Configuration), &'e harness::ConfigurationNote)> {
+        let EventKind::Observed(Observation::Configuration(note)) = &event.kind else { return None };
+        let slot = self.0.get_mut(event.node.index()).filter(|_| !note.committed)?;
+        let now = Configuration { members: note.members.clone(), joint_with: note.joint_with.clone() };
+        Some((std::mem::replace(slot, (note.index, now)), note))
+    }
+
+    fn of(&self, node: NodeId) -> &(u64, Configuration) {
+        &self.0[node.index()]
+    }
 }
 
 /// A leader commits only what a majority of its configuration in force holds.
@@ -46,14 +62,10 @@ impl Checker for CommitQuorum {
 
     fn check(&self, history: &History) -> Vec<String> {
         let mut replay = LogReplay::new(self.hosts);
-        let mut configs = replay_configurations(self.nodes, self.hosts);
+        let mut in_force = InForce::new(self.nodes, self.hosts);
         let mut violations = Vec::new();
         for event in &history.events {
-            let Some(config) = configs.get_mut(event.node.index()) else { continue };
-            if let EventKind::Observed(Observation::Configuration(note)) = &event.kind {
-                if !note.committed {
-                    *config = (note.index, configuration_of(note));
-                }
+            if event.node.index() >= self.hosts || in_force.update(event).is_some() {
                 continue;
             }
             let Change::Committed { from, to } = replay.apply(event) else { continue };
@@ -66,17 +78,17 @@ impl Checker for CommitQuorum {
                 let log = &replay.logs[node.index()];
                 log.compacted(to) || log.at(to) == Some(entry)
             };
-            let (at, in_force) = &configs[event.node.index()];
-            if !in_force.is_quorum(holds) {
+            let (at, configuration) = in_force.of(event.node);
+            if !configuration.is_quorum(holds) {
                 let holders: Vec<String> =
-                    in_force.voters().into_iter().filter(|n| holds(*n)).map(|n| n.to_string()).collect();
+                    configuration.voters().into_iter().filter(|n| holds(*n)).map(|n| n.to_string()).collect();
                 violations.push(format!(
                     "at {} {}, leader of term {term}, committed index {to} held only by {{{}}}: no majority of its \
                      configuration {} (index {at})",
                     event.time,
                     event.node,
                     holders.join(", "),
-                    describe(in_force)
+                    describe(configuration)
                 ));
             }
         }
@@ -96,24 +108,21 @@ impl Checker for ElectionQuorum {
     }
 
     fn check(&self, history: &History) -> Vec<String> {
-        let mut configs = replay_configurations(self.nodes, self.hosts);
+        let mut in_force = InForce::new(self.nodes, self.hosts);
         let mut votes: std::collections::HashMap<(NodeId, u64), Vec<NodeId>> = Default::default();
         let mut violations = Vec::new();
         for event in &history.events {
             let node = event.node;
-            if node.index() >= self.hosts {
+            if node.index() >= self.hosts || in_force.update(event).is_some() {
                 continue;
             }
             let EventKind::Observed(observation) = &event.kind else { continue };
             match observation {
-                Observation::Configuration(note) if !note.committed => {
-                    configs[node.index()] = (note.index, configuration_of(note));
-                }
                 Observation::Voted { term, candidate } => votes.entry((*candidate, *term)).or_default().push(node),
                 Observation::Leader { leader, term } if *leader == node => {
                     let voters = votes.get(&(node, *term)).map(Vec::as_slice).unwrap_or_default();
-                    let (at, in_force) = &configs[node.index()];
-                    if !in_force.is_quorum(|n| voters.contains(&n)) {
+                    let (at, configuration) = in_force.of(node);
+                    if !configuration.is_quorum(|n| voters.contains(&n)) {
                         let named: Vec<String> = voters.iter().map(|n| n.to_string()).collect();
                         violations.push(format!(
                             "at {} {} became leader of term {term} with the votes of {{{}}}: no majority of its \
@@ -121,7 +130,7 @@ impl Checker for ElectionQuorum {
                             event.time,
                             node,
                             named.join(", "),
-                            describe(in_force)
+                            describe(configuration)
                         ));
                     }
                 }
@@ -155,18 +164,17 @@ impl Checker for OneChangeAtATime {
 
     fn check(&self, history: &History) -> Vec<String> {
         let mut replay = LogReplay::new(self.hosts);
-        let mut configs = replay_configurations(self.nodes, self.hosts);
+        let mut in_force = InForce::new(self.nodes, self.hosts);
         let mut violations = Vec::new();
         for event in &history.events {
-            let Some(config) = configs.get_mut(event.node.index()) else { continue };
-            let EventKind::Observed(Observation::Configuration(note)) = &event.kind else {
+            if event.node.index() >= self.hosts {
+                continue;
+            }
+            let Some((previous, note)) = in_force.update(event) else {
                 replay.apply(event);
                 continue;
             };
-            if note.committed {
-                continue;
-            }
-            let previous = std::mem::replace(config, (note.index, configuration_of(note)));
+            let appended = &in_force.of(event.node).1;
             let log = &replay.logs[event.node.index()];
             let Some(term) = log.leading else { continue };
             if log.at(note.index).map(|(t, _)| t) != Some(term) {
@@ -177,7 +185,7 @@ impl Checker for OneChangeAtATime {
                 violations.push(format!(
                     "{whom}, appended configuration {} at index {} while its previous one (index {}) was \
                      uncommitted (commit index {})",
-                    describe(&configuration_of(note)),
+                    describe(appended),
                     note.index,
                     previous.0,
                     log.commit
@@ -186,7 +194,7 @@ impl Checker for OneChangeAtATime {
                 violations.push(format!(
                     "{whom}, appended configuration {} at index {} before committing an entry of its term \
                      (commit index {})",
-                    describe(&configuration_of(note)),
+                    describe(appended),
                     note.index,
                     log.commit
                 ));

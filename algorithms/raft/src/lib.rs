@@ -70,12 +70,13 @@
 //!   be needed, as a removed leader deposed before its change committed is. While membership may
 //!   change, a server that heard from a leader within the shortest election timeout ignores
 //!   RequestVote (a leader ignores it outright), so a removed server that never learned it was
-//!   removed cannot disrupt (§4.2.3). `joint` goes through a
-//!   joint configuration instead (paper §6): C_old,new, in force while both majorities are
-//!   needed, then C_new once it commits. A change costs what a command costs, 2(N-1) messages
-//!   (its entry rides the AppendEntries), plus, for an added server, its catch-up: the log in
-//!   AppendEntries of up to 64 entries (or the snapshot in chunks) and their answers. The record's
-//!   `configurations` lists each configuration a leader committed.
+//!   removed cannot disrupt (§4.2.3). `joint` goes through a joint configuration instead (paper
+//!   §6): C_old,new, in force while both majorities are needed, then C_new once it commits. A
+//!   change costs what a command costs, 2(N-1) messages (its entry rides the AppendEntries), plus,
+//!   for an added server, its catch-up: the log in AppendEntries of up to `max_batch` entries (64;
+//!   1024 with `batch`), or the snapshot in chunks, and their answers. The record's
+//!   `configurations` lists each configuration a leader committed. Queued changes are lost when
+//!   the leader loses its leadership (the operator asks again).
 //!
 //! **Guarantees** (Figure 3): Election Safety, Leader Append-Only, Log Matching, Leader
 //! Completeness, State Machine Safety; liveness when a majority can talk and timing allows.

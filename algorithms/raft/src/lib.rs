@@ -614,7 +614,7 @@ impl Raft {
     /// and the leader has committed an entry of its term (the fix for the bug of single-server
     /// changes across leader changes).
     fn next_change(&mut self, cx: &mut Context<Self>) {
-        if self.role != Role::Leader || self.transfer.is_some() || self.catch_up.is_some() {
+        if self.changes.is_empty() || self.role != Role::Leader || self.transfer.is_some() || self.catch_up.is_some() {
             return;
         }
         let (index, current) = self.configs.current().clone();
@@ -686,9 +686,14 @@ impl Raft {
     /// the new one; a committed configuration without the leader ends its leadership (it hands
     /// over to the most up-to-date member first); otherwise the next queued change may start.
     fn after_commit_membership(&mut self, cx: &mut Context<Self>) {
-        let (index, current) = self.configs.current().clone();
-        if index > self.commit_index {
+        // Runs on every commit of a leader: look before cloning anything.
+        let (index, current) = self.configs.current();
+        if *index > self.commit_index {
             return;
+        }
+        if !current.contains(self.id) {
+            let current = current.clone();
+            return self.hand_over(cx, &current);
         }
         if current.is_joint() {
             let next = Configuration::of(current.members.iter().copied());
@@ -697,9 +702,6 @@ impl Raft {
             self.progress[self.id.index()].match_index = at;
             self.admitted = true;
             return;
-        }
-        if !current.contains(self.id) {
-            return self.hand_over(cx, &current);
         }
         self.next_change(cx);
     }
@@ -955,13 +957,7 @@ impl Raft {
             if progress.probe.is_some_and(|probe| match_index >= probe) {
                 progress.probe = None;
             }
-            self.advance_commit(cx);
-            if self.role != Role::Leader {
-                return;
-            }
-            self.keep_replicating(cx, from);
-            self.check_catch_up(cx);
-            return self.maybe_timeout_now(cx);
+            return self.acknowledged(cx, from);
         }
         let rejected = match_index;
         if rejected <= progress.match_index || progress.probe.is_some_and(|probe| probe != rejected) {
@@ -979,6 +975,19 @@ impl Raft {
         }
         .clamp(progress.match_index + 1, last + 1);
         self.replicate(cx, from);
+    }
+
+    /// Leader: `from` was shown to hold more of the log (an AppendEntries or a snapshot it
+    /// acknowledged): commit what a quorum now holds, send it what comes next, and move on a
+    /// catch-up or a transfer waiting for it.
+    fn acknowledged(&mut self, cx: &mut Context<Self>, from: NodeId) {
+        self.advance_commit(cx);
+        if self.role != Role::Leader {
+            return; // the commit removed this leader from the configuration
+        }
+        self.keep_replicating(cx, from);
+        self.check_catch_up(cx);
+        self.maybe_timeout_now(cx);
     }
 
     /// A candidate asks again whoever has not answered its RequestVote.

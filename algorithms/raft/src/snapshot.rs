@@ -135,13 +135,7 @@ impl Raft {
             progress.next_index = progress.next_index.max(progress.match_index + 1);
             progress.in_flight.clear();
             progress.probe = None;
-            self.advance_commit(cx);
-            if self.role != Role::Leader {
-                return;
-            }
-            self.keep_replicating(cx, from);
-            self.check_catch_up(cx);
-            return self.maybe_timeout_now(cx);
+            return self.acknowledged(cx, from);
         }
         match &mut progress.snapshot {
             Some(sending) if sending.last_index == last_index && next_offset > sending.offset => {

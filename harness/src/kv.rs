@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::ClientMap;
+
 /// A key.
 pub type Key = u32;
 
@@ -97,7 +99,7 @@ pub struct Command {
 pub struct KvStore {
     data: BTreeMap<Key, String>,
     /// Per client: the last sequence number applied and its result.
-    sessions: BTreeMap<u32, (u64, KvResult)>,
+    sessions: ClientMap<(u64, KvResult)>,
 }
 
 impl KvStore {
@@ -105,7 +107,7 @@ impl KvStore {
     /// applied is not applied again; the latest one's result is returned again.
     /// Sequence numbers start at 1.
     pub fn apply(&mut self, command: &Command) -> KvResult {
-        let session = self.sessions.entry(command.client).or_insert((0, KvResult::Done));
+        let session = self.sessions.get_or_insert_with(command.client, || (0, KvResult::Done));
         if command.seq <= session.0 {
             return session.1.clone();
         }
@@ -126,7 +128,7 @@ impl KvStore {
 
     /// The result of `client`'s command `seq` if it has been applied already.
     pub fn applied(&self, client: u32, seq: u64) -> Option<&KvResult> {
-        self.sessions.get(&client).filter(|(last, _)| *last == seq).map(|(_, r)| r)
+        self.sessions.get(client).filter(|(last, _)| *last == seq).map(|(_, r)| r)
     }
 
     /// The value of `key`.

@@ -65,6 +65,7 @@
 pub mod campaign;
 pub mod checkers;
 mod client;
+mod client_map;
 pub mod clock;
 mod context;
 pub mod counts;
@@ -103,6 +104,7 @@ pub mod trace;
 mod transmit;
 
 pub use client::{ClientOp, ClientReply, MembershipChange, ReplyOutcome};
+pub use client_map::ClientMap;
 pub use context::{seeded_rng, Context, Effects, NodeRng, TimerCommand};
 pub use counts::MessageCounts;
 pub use driver::{Driver, DriverCommand, DriverContext};

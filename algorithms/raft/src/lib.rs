@@ -123,12 +123,12 @@ pub mod messages;
 pub mod read_index;
 pub mod snapshot;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use harness::kv::{Command, KvStore};
 use harness::{
-    Algorithm, ClientOp, ClientReply, Context, Family, MembershipChange, Node, NodeId, Observation, ReplyOutcome,
-    RunSpec, Settings, SpecError, Time,
+    Algorithm, ClientMap, ClientOp, ClientReply, Context, Family, MembershipChange, Node, NodeId, Observation,
+    ReplyOutcome, RunSpec, Settings, SpecError, Time,
 };
 
 use config::{Backoff, Mutant, RaftConfig};
@@ -217,7 +217,7 @@ pub struct Raft {
     waiting: BTreeMap<u64, (u32, u64)>,
     /// Leader: each client's latest uncommitted command in the log, (seq, index), so a retry
     /// waits for the entry already there instead of appending a second one.
-    uncommitted: HashMap<u32, (u64, u64)>,
+    uncommitted: ClientMap<(u64, u64)>,
     /// Commands were appended in this step and wait for its end to be replicated.
     admitted: bool,
     /// Leader, `read-index`: reads in progress.
@@ -1114,7 +1114,7 @@ impl Raft {
         }
         let (client, seq) = (command.client, command.seq);
         let already =
-            self.uncommitted.get(&client).filter(|(s, i)| *s == seq && *i > self.commit_index).map(|(_, i)| *i);
+            self.uncommitted.get(client).filter(|(s, i)| *s == seq && *i > self.commit_index).map(|(_, i)| *i);
         let index = match already {
             Some(index) => index,
             None => {
@@ -1173,7 +1173,7 @@ impl Node for Raft {
             last_leader_contact: None,
             progress: Vec::new(),
             waiting: BTreeMap::new(),
-            uncommitted: HashMap::new(),
+            uncommitted: ClientMap::new(),
             admitted: false,
             reads: read_index::ReadIndex::default(),
             transfer: None,

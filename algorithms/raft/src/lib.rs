@@ -122,8 +122,9 @@ pub mod membership;
 pub mod messages;
 pub mod read_index;
 pub mod snapshot;
+mod waiting;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 use harness::kv::{Command, KvStore};
 use harness::{
@@ -213,8 +214,8 @@ pub struct Raft {
     last_leader_contact: Option<Time>,
     // Leader only.
     progress: Vec<Progress>,
-    /// Log index -> the client command whose answer waits for it.
-    waiting: BTreeMap<u64, (u32, u64)>,
+    /// The client commands whose answers wait for their entries to apply.
+    waiting: waiting::Waiting,
     /// Leader: each client's latest uncommitted command in the log, (seq, index), so a retry
     /// waits for the entry already there instead of appending a second one.
     uncommitted: ClientMap<(u64, u64)>,
@@ -548,8 +549,7 @@ impl Raft {
             self.last_applied += 1;
             let Payload::Command(command) = &self.log.entry(self.last_applied).payload else { continue };
             let result = self.store.apply(command);
-            if self.waiting.get(&self.last_applied) == Some(&(command.client, command.seq)) {
-                self.waiting.remove(&self.last_applied);
+            if self.waiting.applied(self.last_applied, command.client, command.seq) {
                 cx.reply(ClientReply { client: command.client, seq: command.seq, outcome: ReplyOutcome::Ok(result) });
             }
         }
@@ -1125,7 +1125,7 @@ impl Raft {
                 index
             }
         };
-        self.waiting.insert(index, (client, seq));
+        self.waiting.insert(index, client, seq);
         true
     }
 
@@ -1172,7 +1172,7 @@ impl Node for Raft {
             answered: BTreeSet::new(),
             last_leader_contact: None,
             progress: Vec::new(),
-            waiting: BTreeMap::new(),
+            waiting: waiting::Waiting::default(),
             uncommitted: ClientMap::new(),
             admitted: false,
             reads: read_index::ReadIndex::default(),

@@ -4,6 +4,8 @@
 //! mutex nodes take [`ClientOp::Acquire`] and [`ClientOp::Release`], election nodes take
 //! [`ClientOp::StartElection`].
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::kv::{Command, KvResult};
@@ -21,10 +23,12 @@ pub enum ClientOp {
     /// Election: start an election at this node.
     StartElection,
     /// Replication: run this command on the replicated store. A node answers with
-    /// [`crate::Context::reply`]. Boxed because every history event carries a `ClientOp`:
-    /// inline, a command's strings would make each of a mutex run's millions of events 88
-    /// bytes instead of 56. Build one with [`ClientOp::submit`].
-    Submit(Box<Command>),
+    /// [`crate::Context::reply`]. Behind a pointer because every history event carries a
+    /// `ClientOp`: inline, a command's strings would make each of a mutex run's millions of
+    /// events 88 bytes instead of 56. Shared (`Arc`), so the history's copy of an invocation and
+    /// a log entry holding the command (Raft's) are the one the driver built, not copies of it.
+    /// Build one with [`ClientOp::submit`].
+    Submit(Arc<Command>),
     /// Replication: an operator asks this node, if it leads, to hand leadership to `to` (Raft's
     /// leadership transfer, Ongaro's dissertation §3.10). The fault plan's `transfer:` sends it,
     /// only to algorithms that declare [`crate::Algorithm::TRANSFERS_LEADERSHIP`].
@@ -57,7 +61,7 @@ impl MembershipChange {
 impl ClientOp {
     /// The operation that submits `command`.
     pub fn submit(command: Command) -> ClientOp {
-        ClientOp::Submit(Box::new(command))
+        ClientOp::Submit(Arc::new(command))
     }
 }
 

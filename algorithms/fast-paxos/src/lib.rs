@@ -850,7 +850,7 @@ impl Node for FastPaxos {
 
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         if let ClientOp::Submit(command) = op {
-            self.on_submit(cx, *command);
+            self.on_submit(cx, std::sync::Arc::unwrap_or_clone(command));
         }
     }
 }

@@ -1078,7 +1078,7 @@ impl Raft {
 
     /// Answers `command` at once (not the leader, or already applied) or puts it in the log and
     /// waits for it to commit; `true` in the second case.
-    fn admit(&mut self, cx: &mut Context<Self>, command: Box<Command>) -> bool {
+    fn admit(&mut self, cx: &mut Context<Self>, command: std::sync::Arc<Command>) -> bool {
         if self.role != Role::Leader || self.transfer.is_some() {
             let reply = ClientReply {
                 client: command.client,
@@ -1119,7 +1119,7 @@ impl Raft {
             Some(index) => index,
             None => {
                 let term = self.current_term;
-                let index = self.append(cx, Entry { term, payload: Payload::Command(command.into()) });
+                let index = self.append(cx, Entry { term, payload: Payload::Command(command) });
                 self.progress[self.id.index()].match_index = index;
                 self.uncommitted.insert(client, (seq, index));
                 index

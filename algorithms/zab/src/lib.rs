@@ -831,7 +831,7 @@ impl Node for Zab {
     fn on_client(&mut self, cx: &mut Context<Self>, op: ClientOp) {
         let ClientOp::Submit(command) = op else { return };
         match &self.role {
-            Role::Leading(_) => self.submit(cx, *command),
+            Role::Leading(_) => self.submit(cx, std::sync::Arc::unwrap_or_clone(command)),
             Role::Following { leader, epoch, .. } => {
                 let (hint, term) = (Some(*leader), epoch.unwrap_or(0));
                 cx.reply(ClientReply {

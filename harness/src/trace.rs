@@ -264,8 +264,19 @@ pub struct Trace {
 impl Trace {
     /// Builds a trace from runtime lines: stably ordered by time (the threads runtime merges one
     /// tracer per node thread) and with message ids renumbered in the order of their sends.
+    /// The simulator's lines come in time order with ids already numbered in send order, so
+    /// both steps are skipped for them after one pass that checks.
     pub fn from_runtime(mut lines: Vec<TraceLine>) -> Self {
-        lines.sort_by_key(|line| line.time);
+        if !lines.is_sorted_by_key(|line| line.time) {
+            lines.sort_by_key(|line| line.time);
+        }
+        let mut sends = lines.iter().filter_map(|line| match line.event {
+            TraceEvent::Send { id, .. } => Some(id),
+            _ => None,
+        });
+        if sends.by_ref().enumerate().all(|(n, id)| id == n as u64) {
+            return Trace { lines };
+        }
         let mut ids = std::collections::HashMap::new();
         for line in &lines {
             if let TraceEvent::Send { id, .. } = line.event {
@@ -434,5 +445,20 @@ mod tests {
             })
             .collect();
         assert_eq!(ids, vec![(2, "send", 0), (3, "deliver", 0), (5, "send", 1), (9, "deliver", 1)]);
+
+        // In time order already, but numbered otherwise (the threads runtime's per-thread ids):
+        // still renumbered. Numbered in send order from 0 (the simulator's): kept.
+        let renumbered = Trace::from_runtime(vec![send(1, 5), send(2, 3), deliver(3, 5)]);
+        let ids: Vec<u64> = renumbered
+            .lines
+            .iter()
+            .map(|l| match &l.event {
+                TraceEvent::Send { id, .. } | TraceEvent::Deliver { id, .. } => *id,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(ids, vec![0, 1, 0]);
+        let kept = Trace::from_runtime(vec![send(1, 0), send(2, 1), deliver(3, 1)]);
+        assert_eq!(kept.lines, vec![send(1, 0), send(2, 1), deliver(3, 1)]);
     }
 }

@@ -270,11 +270,11 @@ impl Trace {
         if !lines.is_sorted_by_key(|line| line.time) {
             lines.sort_by_key(|line| line.time);
         }
-        let mut sends = lines.iter().filter_map(|line| match line.event {
+        let sends = lines.iter().filter_map(|line| match line.event {
             TraceEvent::Send { id, .. } => Some(id),
             _ => None,
         });
-        if sends.by_ref().enumerate().all(|(n, id)| id == n as u64) {
+        if sends.enumerate().all(|(n, id)| id == n as u64) {
             return Trace { lines };
         }
         let mut ids = std::collections::HashMap::new();

@@ -271,6 +271,13 @@ impl Raft {
         }
     }
 
+    /// Notes the newest configuration, which the server uses from now on (after a truncation or a
+    /// snapshot replaced the one it used).
+    fn observe_newest_configuration(&self, cx: &mut Context<Self>) {
+        let (at, newest) = self.configs.current();
+        cx.observe(Observation::Configuration(newest.note(*at, false)));
+    }
+
     /// Whether `nodes` make a quorum of the configuration in force.
     fn is_quorum(&self, nodes: &BTreeSet<NodeId>) -> bool {
         self.configuration().is_quorum(|n| nodes.contains(&n))
@@ -279,8 +286,7 @@ impl Raft {
     /// Whom this server talks to: the voters of its configurations (the one in force and the
     /// newest, which differ under `bug-config-on-commit`) and, leading, a server catching up.
     fn peers(&self) -> Vec<NodeId> {
-        let newest = &self.configs.current().1;
-        let mut peers: Vec<NodeId> = newest.members.iter().chain(&newest.joint_with).copied().collect();
+        let mut peers = self.configs.current().1.voters();
         if self.config.mutant == Some(Mutant::ConfigOnCommit) {
             peers.extend(self.configuration().voters());
         }
@@ -647,13 +653,18 @@ impl Raft {
     /// configuration on the way to it.
     fn append_configuration(&mut self, cx: &mut Context<Self>, current: &Configuration, next: Configuration) {
         let entry = if self.config.joint { current.joint_to(&next) } else { next };
-        let term = self.current_term;
-        let index = self.append(cx, Entry { term, payload: Payload::Config(std::sync::Arc::new(entry)) });
-        self.progress[self.id.index()].match_index = index;
-        self.admitted = true; // replicated at the end of the step
+        self.append_configuration_entry(cx, entry);
         if self.config.mutant == Some(Mutant::TwoChanges) {
             self.next_change(cx); // the mutant does not wait for this one to commit
         }
+    }
+
+    /// Leader: appends `configuration` as an entry of its term, replicated at the end of the step.
+    fn append_configuration_entry(&mut self, cx: &mut Context<Self>, configuration: Configuration) {
+        let term = self.current_term;
+        let index = self.append(cx, Entry { term, payload: Payload::Config(std::sync::Arc::new(configuration)) });
+        self.progress[self.id.index()].match_index = index;
+        self.admitted = true;
     }
 
     /// A catch-up round ends when the new server holds what the leader held when it began:
@@ -697,11 +708,7 @@ impl Raft {
         }
         if current.is_joint() {
             let next = Configuration::of(current.members.iter().copied());
-            let term = self.current_term;
-            let at = self.append(cx, Entry { term, payload: Payload::Config(std::sync::Arc::new(next)) });
-            self.progress[self.id.index()].match_index = at;
-            self.admitted = true;
-            return;
+            return self.append_configuration_entry(cx, next);
         }
         self.next_change(cx);
     }
@@ -891,8 +898,7 @@ impl Raft {
                     }
                     if self.configs.truncated_after(index - 1) {
                         // Back to the configuration before the removed entries.
-                        let (at, in_force) = self.configs.current().clone();
-                        cx.observe(Observation::Configuration(in_force.note(at, false)));
+                        self.observe_newest_configuration(cx);
                     }
                     self.append(cx, entry);
                 }

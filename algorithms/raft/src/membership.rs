@@ -46,8 +46,10 @@ impl Configuration {
 
     /// Every voter, each once, sorted.
     pub fn voters(&self) -> Vec<NodeId> {
-        let all: BTreeSet<NodeId> = self.members.iter().chain(&self.joint_with).copied().collect();
-        all.into_iter().collect()
+        let mut all: Vec<NodeId> = self.members.iter().chain(&self.joint_with).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 
     /// Whether the nodes `holds` accepts make a quorum: a majority of the members, and of the
@@ -76,12 +78,19 @@ impl Configuration {
     /// The configuration after `change`, or `None` if it changes nothing (adding a member,
     /// removing a non-member) or would leave nobody.
     pub fn after(&self, change: MembershipChange) -> Option<Configuration> {
-        let mut members: BTreeSet<NodeId> = self.members.iter().copied().collect();
-        let changed = match change {
-            MembershipChange::Add(node) => members.insert(node),
-            MembershipChange::Remove(node) => members.remove(&node),
+        let mut members = self.members.clone();
+        let changed = match (change, members.binary_search(&change.node())) {
+            (MembershipChange::Add(node), Err(at)) => {
+                members.insert(at, node);
+                true
+            }
+            (MembershipChange::Remove(_), Ok(at)) => {
+                members.remove(at);
+                true
+            }
+            _ => false,
         };
-        (changed && !members.is_empty()).then(|| Configuration::of(members))
+        (changed && !members.is_empty()).then_some(Configuration { members, joint_with: Vec::new() })
     }
 
     /// The joint configuration on the way from this one to `new`.

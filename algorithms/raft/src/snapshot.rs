@@ -221,8 +221,7 @@ impl Raft {
         }
         self.configs.installed(config, kept.then_some(index));
         if *self.configs.current() != before {
-            let (at, now_in_force) = self.configs.current().clone();
-            cx.observe(Observation::Configuration(now_in_force.note(at, false)));
+            self.observe_newest_configuration(cx);
         }
         self.store = store;
         self.commit_index = if kept { self.commit_index.max(index) } else { index };
